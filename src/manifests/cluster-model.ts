@@ -1,0 +1,49 @@
+// The facts manifest rules query: Kubernetes objects as they will be applied (rendered per
+// overlay, or as plain files), each able to say which file and line set any of its fields.
+import type { Span } from '../findings.js';
+
+/** A field path inside an object: `['spec', 'template', 'spec', 'containers', 0, 'image']`. */
+export type FieldPath = readonly (string | number)[];
+
+export interface SchemaIssue {
+  path: FieldPath;
+  message: string;
+}
+
+export interface Resource {
+  apiVersion: string;
+  kind: string;
+  /** `metadata.name` as rendered (after `namePrefix` and friends). */
+  name: string;
+  namespace?: string;
+  /** The object as plain data. */
+  object: Record<string, unknown>;
+  /**
+   * Where a person edits the value at `path`: the kustomize patch or transformer entry that set
+   * it last, else the line in the origin file. A path that does not exist in any file resolves
+   * to its nearest ancestor that does, so the answer is always a real line.
+   */
+  locate(path: FieldPath): Span;
+  /** Schema violations and unknown fields found by offline validation. */
+  schemaIssues: SchemaIssue[];
+}
+
+/** One unit manifest rules run over: a rendered kustomize overlay, or the plain YAML files outside any kustomization. */
+export interface ManifestSet {
+  /** The overlay folder (`deploy/k8s/overlays/prod`), or `plain manifests`. */
+  source: string;
+  kind: 'overlay' | 'plain';
+  /** The engine that rendered the overlay (`kubectl kustomize`, `kustomize build`), for overlays. */
+  renderer?: string;
+  /** Whether this set is a production target (an overlay path segment `prod`/`production`). */
+  production: boolean;
+  resources: Resource[];
+  /** The rendered manifests as YAML text, without k8s-audit's build annotations, for the report folder. */
+  renderedYaml?: string;
+}
+
+export interface ClusterModel {
+  sets: ManifestSet[];
+  /** Overlays found but not rendered, with the reason (no engine on PATH, `--no-render`). */
+  unrendered: { source: string; reason: string }[];
+}

@@ -1,0 +1,119 @@
+// The facts source rules query. One traversal over the raw compiler nodes fills this model
+// (see build-app-model.ts); rules never walk a syntax tree themselves.
+import type { Span } from '../findings.js';
+
+/** A package boundary: a folder with a package.json. */
+export interface PackageInfo {
+  /** POSIX path relative to the working directory ('.' for the root). */
+  dir: string;
+  /** `name` from package.json, when it has one. */
+  name?: string;
+}
+
+/**
+ * When a site runs. `init`: at module load — top level, or inside a function whose only
+ * call sites are at top level, or a synchronous callback (forEach, IIFE) run from top level.
+ * `runtime`: anything else — route handlers, queue processors, timers, exported functions.
+ */
+export type SiteTime = 'init' | 'runtime';
+
+export interface Site extends Span {
+  time: SiteTime;
+  /** The handler the site runs in, when known: `POST /login/code`, `BullMQ worker "csv-import"`. */
+  handler?: string;
+}
+
+export type InitializerKind =
+  | 'object-literal'
+  | 'array-literal'
+  | 'map'
+  | 'set'
+  | 'weak-collection'
+  | 'new-instance'
+  | 'call'
+  | 'literal'
+  | 'function'
+  | 'class'
+  | 'other'
+  | 'none';
+
+export type MutationKind =
+  | 'reassign'
+  | 'update'
+  | 'property-write'
+  | 'delete'
+  | 'mutator-call'
+  | 'object-assign';
+
+export interface MutationSite extends Site {
+  kind: MutationKind;
+  /** The mutator method (`set`, `push`…) for `mutator-call`. */
+  method?: string;
+}
+
+/** A module-level `const`/`let`/`var` binding or a class static field. */
+export interface ModuleBinding {
+  name: string;
+  declarationKind: 'const' | 'let' | 'var' | 'static-field';
+  /** For static fields: the class that owns the field. */
+  className?: string;
+  /** Names this binding is exported under (empty when not exported). */
+  exportedAs: string[];
+  /** The declared name (the identifier), where a finding about the binding points. */
+  location: Span;
+  initializer: InitializerKind;
+  /** `Object.freeze(...)`, `as const`, or a `Readonly*`/`readonly` type annotation. */
+  readonly: boolean;
+  /** Mutation sites, in this file and in files that import the binding. */
+  mutations: MutationSite[];
+  /** Reads of the binding outside its declaration, in this file and in importers. */
+  reads: Site[];
+}
+
+/** Where a filesystem path points, folded from template strings, `path.join`/`resolve` and concatenation. */
+export type PathRoot = 'tmp' | 'env' | 'repo' | 'absolute' | 'dynamic';
+
+export interface PathInfo {
+  root: PathRoot;
+  /** For `env` roots: the variable the path starts from. */
+  envVar?: string;
+  /** For `absolute` roots: the leading literal directory, e.g. `/data/results`. */
+  prefix?: string;
+  /** The path expression as written. */
+  text: string;
+}
+
+export type FsAccess = 'write' | 'read' | 'delete';
+
+export interface FsCall extends Site {
+  /** The API as called, normalised: `fs.writeFile`, `fs.createWriteStream`, `fs.promises.mkdir`. */
+  api: string;
+  access: FsAccess;
+  /** Undefined when the call has no path argument. */
+  path?: PathInfo;
+}
+
+export type EnvCoercion = 'number' | 'boolean' | 'json' | 'url' | 'split';
+
+export interface EnvRead extends Site {
+  name: string;
+  hasDefault: boolean;
+  /** The default as written (`'6379'`, `3000`), when there is one. */
+  defaultText?: string;
+  coercion?: EnvCoercion;
+}
+
+export interface SourceFileFacts {
+  /** POSIX path relative to the working directory. */
+  path: string;
+  /** The folder of the package the file belongs to. */
+  packageDir?: string;
+  bindings: ModuleBinding[];
+  fsCalls: FsCall[];
+  envReads: EnvRead[];
+}
+
+export interface AppModel {
+  packages: PackageInfo[];
+  files: SourceFileFacts[];
+}
