@@ -45,6 +45,8 @@ export interface DiscoverOptions {
   cwd: string;
   /** Files or folders to scan, relative to cwd or absolute. */
   paths: string[];
+  /** Absolute folders never scanned, such as the report folder of a previous run. */
+  excludeDirs?: string[];
 }
 
 export function toPosixRelative(cwd: string, absolutePath: string): string {
@@ -52,7 +54,7 @@ export function toPosixRelative(cwd: string, absolutePath: string): string {
   return (relative === '' ? '.' : relative).split(path.sep).join('/');
 }
 
-export async function discover({ cwd, paths }: DiscoverOptions): Promise<Discovery> {
+export async function discover({ cwd, paths, excludeDirs = [] }: DiscoverOptions): Promise<Discovery> {
   const result: Discovery = {
     sources: [],
     yamlFiles: [],
@@ -72,7 +74,7 @@ export async function discover({ cwd, paths }: DiscoverOptions): Promise<Discove
     const files = statSync(root).isDirectory() ? await listTree(root, cwd, result.errors) : [root];
     const rootDir = statSync(root).isDirectory() ? root : path.dirname(root);
     for (const file of files) {
-      if (seen.has(file)) continue;
+      if (seen.has(file) || excludeDirs.some((dir) => file.startsWith(dir + path.sep))) continue;
       seen.add(file);
       classify(file, toPosixRelative(rootDir, file), toPosixRelative(cwd, file), result);
     }

@@ -1,0 +1,43 @@
+// What an audit hands to the reporters: the JSON contract's content plus what the Markdown
+// report shows (snippets) and what the CLI writes (rendered manifests).
+import type { AuditError, Finding, Level } from './findings.js';
+
+/** Lines around a finding, for the Markdown report. */
+export interface Snippet {
+  startLine: number;
+  lines: string[];
+  language: string;
+}
+
+export type ReportedFinding = Finding & { snippet?: Snippet };
+
+export interface ManifestReport {
+  source: string;
+  renderer?: string;
+  resources: number;
+  valid: boolean;
+  output?: string;
+}
+
+export interface RenderedManifest {
+  /** File name under the manifests folder: `prod.yaml`. */
+  fileName: string;
+  yaml: string;
+}
+
+export interface AuditResult {
+  tool: { name: string; version: string };
+  scope: {
+    paths: string[];
+    /** Overlays found but not rendered, with the reason. */
+    unrendered: { source: string; reason: string }[];
+    sourceFiles: number;
+    manifestFiles: number;
+  };
+  summary: Record<Level, number>;
+  /** Sorted by file, line, column, rule. */
+  findings: ReportedFinding[];
+  manifests: ManifestReport[];
+  renderedManifests: RenderedManifest[];
+  errors: AuditError[];
+}

@@ -1,0 +1,76 @@
+// Where each workload kind keeps its pod spec, so rules ask "which containers run here"
+// without knowing that a CronJob nests its template two levels deeper than a Deployment.
+import type { FieldPath, Resource } from './cluster-model.js';
+
+const POD_SPEC_PATHS: Record<string, FieldPath> = {
+  Pod: ['spec'],
+  Deployment: ['spec', 'template', 'spec'],
+  StatefulSet: ['spec', 'template', 'spec'],
+  DaemonSet: ['spec', 'template', 'spec'],
+  ReplicaSet: ['spec', 'template', 'spec'],
+  ReplicationController: ['spec', 'template', 'spec'],
+  Job: ['spec', 'template', 'spec'],
+  CronJob: ['spec', 'jobTemplate', 'spec', 'template', 'spec'],
+};
+
+export interface PodSpecRef {
+  resource: Resource;
+  /** Path of the pod spec inside the resource. */
+  path: FieldPath;
+  spec: Record<string, unknown>;
+}
+
+export interface ContainerRef {
+  resource: Resource;
+  /** Path of the container inside the resource: `[...podSpecPath, 'containers', 0]`. */
+  path: FieldPath;
+  container: Record<string, unknown>;
+  name: string;
+}
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+export function valueAt(object: unknown, path: FieldPath): unknown {
+  let current = object;
+  for (const key of path) {
+    if (Array.isArray(current) && typeof key === 'number') current = current[key];
+    else if (isRecord(current) && typeof key === 'string') current = current[key];
+    else return undefined;
+  }
+  return current;
+}
+
+export function podSpecs(resources: readonly Resource[]): PodSpecRef[] {
+  const specs: PodSpecRef[] = [];
+  for (const resource of resources) {
+    const path = POD_SPEC_PATHS[resource.kind];
+    if (path === undefined) continue;
+    const spec = valueAt(resource.object, path);
+    if (isRecord(spec)) specs.push({ resource, path, spec });
+  }
+  return specs;
+}
+
+/** Every container and init container of every workload in the set. */
+export function containers(resources: readonly Resource[]): ContainerRef[] {
+  const found: ContainerRef[] = [];
+  for (const { resource, path, spec } of podSpecs(resources)) {
+    for (const list of ['initContainers', 'containers'] as const) {
+      const items = spec[list];
+      if (!Array.isArray(items)) continue;
+      items.forEach((container: unknown, index) => {
+        if (!isRecord(container)) return;
+        const name = typeof container.name === 'string' ? container.name : `#${index}`;
+        found.push({ resource, path: [...path, list, index], container, name });
+      });
+    }
+  }
+  return found;
+}
+
+/** `Deployment/api`, the way findings name a workload. */
+export function workloadName(resource: Resource): string {
+  return `${resource.kind}/${resource.name}`;
+}

@@ -1,0 +1,98 @@
+// End to end: the built binary as a child process, as a user or CI runs it.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { allRules } from '../src/audit.js';
+import { renderRulesTable } from '../src/report/rules-table.js';
+import { describeFindings, readExpectations } from './expectations.js';
+
+const root = path.resolve(import.meta.dirname, '..');
+const cli = path.join(root, 'dist', 'cli.js');
+const exampleApp = 'fixtures/apps/csv-portal';
+const scratch = mkdtempSync(path.join(os.tmpdir(), 'k8s-audit-cli-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+function run(args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const { status, stdout, stderr } = spawnSync(process.execPath, [cli, ...args], { cwd: root, encoding: 'utf8' });
+  return { status, stdout, stderr };
+}
+
+/** Runs the audit of the example app into a fresh folder and returns its path relative to the repo. */
+function auditExampleApp(name: string): string {
+  const out = path.relative(root, path.join(scratch, name));
+  const { status, stderr } = run([exampleApp, '--out', out, '--format', 'md,json', '--quiet']);
+  expect(stderr).toBe('');
+  expect(status).toBe(0);
+  return out;
+}
+
+function readTree(dir: string, replace: [string, string]): Record<string, string> {
+  const files: Record<string, string> = {};
+  for (const entry of readdirSync(path.join(root, dir), { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile()) continue;
+    const file = path.relative(path.join(root, dir), path.join(entry.parentPath, entry.name));
+    files[file] = readFileSync(path.join(entry.parentPath, entry.name), 'utf8').split(replace[0]).join(replace[1]);
+  }
+  return files;
+}
+
+describe('k8s-audit CLI', () => {
+  it('prints its version and help', () => {
+    const version = run(['--version']);
+    expect(version.status).toBe(0);
+    expect(version.stdout.trim()).toBe(JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).version);
+    const help = run(['--help']);
+    expect(help.status).toBe(0);
+    expect(help.stdout).toContain('--fail-on');
+  });
+
+  it('exits 2 with one line on a usage error', () => {
+    for (const args of [['--fail-on', 'P4'], ['--format', 'html'], ['--bogus'], ['--format', 'md,json', '--out', '-']]) {
+      const { status, stderr, stdout } = run(args);
+      expect(status, args.join(' ')).toBe(2);
+      expect(stdout).toBe('');
+      expect(stderr.split('\n')[0]).toMatch(/^k8s-audit: /);
+    }
+  });
+
+  it('finds exactly what the example app is annotated with', () => {
+    const { status, stdout } = run([exampleApp, '--format', 'json', '--out', '-']);
+    expect(status).toBe(0);
+    const report = JSON.parse(stdout) as { findings: { file: string; line: number; ruleId: string; severity: string }[]; errors: unknown[] };
+    expect(report.errors).toEqual([]);
+    expect(describeFindings(report.findings)).toEqual(readExpectations(root, exampleApp));
+  });
+
+  it('gates on --fail-on', () => {
+    expect(run([exampleApp, '--format', 'json', '--out', '-', '--fail-on', 'P0']).status).toBe(1);
+    expect(run([exampleApp, '--format', 'json', '--out', '-', '--fail-on', 'none']).status).toBe(0);
+  });
+
+  it('writes byte-identical reports on two runs, matching the committed reports/', () => {
+    const first = auditExampleApp('first');
+    const second = auditExampleApp('second');
+    const firstTree = readTree(first, [first, 'reports']);
+    expect(readTree(second, [second, 'reports'])).toEqual(firstTree);
+    expect(Object.keys(firstTree).sort()).toEqual(['K8S_READINESS_AUDIT.md', 'k8s-audit.json', 'manifests/local.yaml', 'manifests/prod.yaml']);
+    // Stale committed reports fail here: run `npm run reports` and commit the result.
+    expect(readTree('reports', ['', ''])).toEqual(firstTree);
+  });
+
+  it('keeps the README rule table in step with rule metadata', () => {
+    // Stale? Run `npm run reports`.
+    expect(readFileSync(path.join(root, 'README.md'), 'utf8')).toContain(renderRulesTable(allRules));
+  });
+
+  it('reports a YAML file that does not parse and a TypeScript syntax error, and audits the rest', () => {
+    const { status, stdout } = run(['fixtures/bad-input/syntax', '--format', 'json', '--out', '-']);
+    expect(status).toBe(0);
+    const report = JSON.parse(stdout) as { findings: { file: string; ruleId: string }[]; errors: { file: string; message: string }[] };
+    expect(report.errors.map((e) => e.file).sort()).toEqual(['fixtures/bad-input/syntax/broken-deployment.yaml', 'fixtures/bad-input/syntax/broken-handler.ts']);
+    expect(report.findings.map((f) => `${f.file} ${f.ruleId}`).sort()).toEqual([
+      'fixtures/bad-input/syntax/redis.yaml image-tag',
+      'fixtures/bad-input/syntax/sessions.ts in-memory-state',
+    ]);
+  });
+});

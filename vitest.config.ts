@@ -1,0 +1,9 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    // Fixture apps carry their own *.test.ts files: they are inputs, not tests of this project.
+    include: ['test/**/*.test.ts'],
+    testTimeout: 60_000,
+  },
+});
