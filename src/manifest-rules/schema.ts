@@ -1,0 +1,28 @@
+import { defineManifestRule } from '../rule.js';
+
+/** Kinds whose objects run pods: a finding on them names the workload in the report. */
+const WORKLOAD_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'CronJob', 'Pod', 'ReplicationController']);
+
+export default defineManifestRule({
+  id: 'schema',
+  category: 'schema',
+  severity: 'P0',
+  effort: 'XS',
+  docs: {
+    summary: 'Object that does not match the Kubernetes API schema (wrong type, bad value, missing or unknown field)',
+    why: 'The API server rejects the object, so `kubectl apply` fails and the rollout never starts; a misspelt field that slips through is silently dropped, so the setting you wrote never takes effect.',
+    fix: 'Correct the field at the reported line: use the type and spelling the Kubernetes API reference gives (quote nothing that must be a number, quote a string that looks like one), and re-run `kubectl apply --dry-run=server` to confirm.',
+  },
+  check({ cluster, report }) {
+    for (const resource of cluster.resources) {
+      const name = `${resource.kind}/${resource.name || '(unnamed)'}`;
+      for (const issue of resource.schemaIssues) {
+        report({
+          location: resource.locate(issue.path),
+          message: `${name}: ${issue.message}`,
+          ...(WORKLOAD_KINDS.has(resource.kind) ? { workload: name } : {}),
+        });
+      }
+    }
+  },
+});

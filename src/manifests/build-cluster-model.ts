@@ -1,0 +1,289 @@
+// Builds the cluster model: each kustomize overlay rendered by the real engine, the YAML files
+// outside any rendered overlay as plain manifests, every object validated offline and able to
+// say which file and line set any of its fields.
+import { existsSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseAllDocuments, parse as parseYaml, stringify } from 'yaml';
+import type { AuditError, Span } from '../findings.js';
+import { readFileText } from '../file-text.js';
+import type { ClusterModel, FieldPath, ManifestSet, Resource } from './cluster-model.js';
+import { KUSTOMIZATION_FILE_NAMES, overlayRoots, readKustomization, reachableResourceFiles, type Kustomization } from './kustomization.js';
+import { findKustomizeEngine, renderOverlay, type KustomizeEngine } from './kustomize.js';
+import { documentLocator, renderedLocator, type Origin, type YamlFiles } from './origin-map.js';
+import { validateResources } from './schema.js';
+import { isRecord, matchPath, parseYamlFile, spanAt, type YamlFile } from './yaml-file.js';
+
+export interface BuildClusterModelInput {
+  cwd: string;
+  /** Every `.yaml`/`.yml` file that is not a kustomization file, POSIX, relative to cwd. */
+  yamlFiles: string[];
+  /** Folders holding a kustomization file. */
+  kustomizationDirs: string[];
+  /** Overlay folders to render (`--overlay`); default: every kustomization no other one builds on. */
+  overlays?: string[];
+  render: boolean;
+}
+
+const ORIGIN_ANNOTATION = 'config.kubernetes.io/origin';
+const TRANSFORMATIONS_ANNOTATION = 'alpha.config.kubernetes.io/transformations';
+const PLAIN_SOURCE = 'plain manifests';
+
+export async function buildClusterModel(input: BuildClusterModelInput): Promise<{ cluster: ClusterModel; errors: AuditError[] }> {
+  const { cwd } = input;
+  const errors: AuditError[] = [];
+  const files = fileCache(cwd, errors);
+
+  const kustomizations = new Map<string, Kustomization>();
+  const kustomizationAt = (dir: string): Kustomization | undefined => {
+    if (!kustomizations.has(dir)) {
+      const file = KUSTOMIZATION_FILE_NAMES.map((name) => posixJoin(dir, name)).find((candidate) => existsSync(path.resolve(cwd, candidate)));
+      const yaml = file === undefined ? undefined : files(file);
+      if (yaml === undefined) return undefined;
+      kustomizations.set(dir, readKustomization(dir, yaml, (relative) => isDirectory(path.resolve(cwd, relative))));
+    }
+    return kustomizations.get(dir);
+  };
+  for (const dir of input.kustomizationDirs) kustomizationAt(dir);
+  const overlays =
+    input.overlays?.map((overlay) => toPosix(path.relative(cwd, path.resolve(cwd, overlay))) || '.') ?? overlayRoots(kustomizations);
+  // Load every kustomization the overlays build on, also those outside the scanned paths.
+  const loadTree = (dir: string, seen = new Set<string>()) => {
+    if (seen.has(dir)) return;
+    seen.add(dir);
+    kustomizationAt(dir)?.includes.forEach((included) => loadTree(included, seen));
+  };
+  overlays.forEach((overlay) => loadTree(overlay));
+
+  const sets: ManifestSet[] = [];
+  const unrendered: ClusterModel['unrendered'] = [];
+  const engine = input.render ? await findKustomizeEngine() : undefined;
+  const renderable: string[] = [];
+  for (const overlay of overlays) {
+    if (kustomizationAt(overlay) === undefined) {
+      errors.push({ file: overlay, message: 'no readable kustomization file in this folder; not rendered' });
+    } else if (!input.render) {
+      unrendered.push({ source: overlay, reason: 'rendering turned off (--no-render)' });
+    } else if (engine === undefined) {
+      unrendered.push({ source: overlay, reason: 'no kustomize engine on PATH (install kustomize or kubectl)' });
+    } else {
+      renderable.push(overlay);
+    }
+  }
+  if (engine !== undefined) {
+    const rendered = await mapLimited(renderable, Math.max(1, os.availableParallelism()), (overlay) =>
+      renderSet(engine, cwd, overlay, kustomizationAt(overlay)!, files),
+    );
+    rendered.forEach((result, index) => {
+      if ('error' in result) errors.push({ file: renderable[index]!, message: `kustomize build failed: ${result.error}` });
+      else sets.push(result);
+    });
+  }
+
+  // Files a rendered overlay covers, and patches or generator inputs (partial objects, or data),
+  // are not plain manifests; the resource files of overlays that were not rendered are.
+  const notPlain = new Set<string>();
+  for (const kustomization of kustomizations.values()) {
+    kustomization.auxiliaryFiles.forEach((file) => notPlain.add(file));
+  }
+  for (const set of sets) reachableResourceFiles(set.source, kustomizations).forEach((file) => notPlain.add(file));
+  const plainFiles = new Set(input.yamlFiles.filter((file) => !notPlain.has(file)));
+  for (const overlay of overlays) {
+    if (sets.some((set) => set.source === overlay)) continue;
+    for (const file of reachableResourceFiles(overlay, kustomizations)) if (!notPlain.has(file)) plainFiles.add(file);
+  }
+  const plain: Resource[] = [];
+  for (const file of [...plainFiles].sort()) {
+    const yaml = files(file);
+    if (yaml !== undefined) plain.push(...plainResources(yaml));
+  }
+  if (plain.length > 0) sets.push({ source: PLAIN_SOURCE, kind: 'plain', production: false, resources: plain });
+
+  sets.sort((a, b) => (a.kind !== b.kind ? (a.kind === 'overlay' ? -1 : 1) : a.source < b.source ? -1 : a.source > b.source ? 1 : 0));
+  await validateResources(sets.flatMap((set) => set.resources));
+  errors.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.message < b.message ? -1 : a.message > b.message ? 1 : 0));
+  return { cluster: { sets, unrendered }, errors };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Each file is read and parsed once, whoever asks first (discovery's list, a kustomization, an
+ * origin annotation); its parse error is reported once. Helm templates are not YAML until
+ * rendered, so they are reported as such instead of as a parse error.
+ */
+function fileCache(cwd: string, errors: AuditError[]): YamlFiles {
+  const cache = new Map<string, YamlFile | undefined>();
+  return (file) => {
+    if (cache.has(file)) return cache.get(file);
+    let result: YamlFile | undefined;
+    const read = readFileText(path.resolve(cwd, file));
+    if ('error' in read) {
+      errors.push({ file, message: read.error });
+    } else if (read.text.includes('{{') && isChartTemplate(cwd, file)) {
+      errors.push({ file, message: 'Helm template: not rendered' });
+    } else {
+      result = parseYamlFile(file, read.text);
+      if (result.error !== undefined) {
+        errors.push({ file, message: read.text.includes('{{') ? 'Helm template: not rendered' : `YAML parse error: ${result.error}` });
+      }
+    }
+    cache.set(file, result);
+    return result;
+  };
+}
+
+/** `chart/templates/…` next to a `Chart.yaml`. */
+function isChartTemplate(cwd: string, file: string): boolean {
+  const parts = file.split('/');
+  for (let index = parts.lastIndexOf('templates'); index >= 0; index = parts.lastIndexOf('templates', index - 1)) {
+    if (existsSync(path.resolve(cwd, ...parts.slice(0, index), 'Chart.yaml'))) return true;
+    if (index === 0) break;
+  }
+  return false;
+}
+
+function plainResources(yaml: YamlFile): Resource[] {
+  const resources: Resource[] = [];
+  for (const { doc, data } of yaml.documents) {
+    if (!isKubernetesObject(data)) continue;
+    if (data.kind === 'List' && Array.isArray(data.items)) {
+      // `kind: List` (what `kubectl get -o yaml` writes) holds the objects in `items`.
+      data.items.forEach((item, index) => {
+        if (isKubernetesObject(item)) resources.push(resource(item, documentLocator(yaml, doc, ['items', index])));
+      });
+    } else {
+      resources.push(resource(data, documentLocator(yaml, doc)));
+    }
+  }
+  return resources;
+}
+
+/** A document with `apiVersion` and `kind`; kustomize's own config kinds are not cluster objects. */
+function isKubernetesObject(data: unknown): data is Record<string, unknown> {
+  return (
+    isRecord(data) &&
+    typeof data.apiVersion === 'string' &&
+    typeof data.kind === 'string' &&
+    !data.apiVersion.startsWith('kustomize.config.k8s.io/')
+  );
+}
+
+function resource(object: Record<string, unknown>, locate: (path: FieldPath) => Span): Resource {
+  const metadata = isRecord(object.metadata) ? object.metadata : {};
+  return {
+    apiVersion: String(object.apiVersion),
+    kind: String(object.kind),
+    name: typeof metadata.name === 'string' ? metadata.name : '',
+    ...(typeof metadata.namespace === 'string' ? { namespace: metadata.namespace } : {}),
+    object,
+    locate,
+    schemaIssues: [],
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function renderSet(
+  engine: KustomizeEngine,
+  cwd: string,
+  overlay: string,
+  kustomization: Kustomization,
+  files: YamlFiles,
+): Promise<ManifestSet | { error: string }> {
+  const rendered = await renderOverlay(engine, cwd, path.resolve(cwd, overlay));
+  if ('error' in rendered) return rendered;
+  const docs = parseAllDocuments(rendered.yaml);
+  const resources: Resource[] = [];
+  const objects: Record<string, unknown>[] = [];
+  const fallback = kustomizationSpan(kustomization);
+  for (const doc of Array.isArray(docs) ? docs : []) {
+    const object = doc.toJS() as unknown;
+    if (!isKubernetesObject(object)) continue;
+    const { origin, transformedBy } = takeBuildAnnotations(object, rendered.toCwdPath);
+    objects.push(object);
+    resources.push(resource(object, renderedLocator({ object, ...(origin === undefined ? {} : { origin }), transformedBy, fallback }, files)));
+  }
+  return {
+    source: overlay,
+    kind: 'overlay',
+    renderer: engine.label,
+    production: /(^|\/)(prod|production)(\/|$)/.test(overlay),
+    resources,
+    renderedYaml: objects.map((object) => stringify(object)).join('---\n'),
+  };
+}
+
+/** Reads and removes the build annotations the wrapper asked for; drops an annotations map they leave empty. */
+function takeBuildAnnotations(object: Record<string, unknown>, toCwdPath: (annotationPath: string) => string): { origin?: Origin; transformedBy: string[] } {
+  const metadata = isRecord(object.metadata) ? object.metadata : undefined;
+  const annotations = metadata !== undefined && isRecord(metadata.annotations) ? metadata.annotations : undefined;
+  if (metadata === undefined || annotations === undefined) return { transformedBy: [] };
+  const originText = annotations[ORIGIN_ANNOTATION];
+  const transformationsText = annotations[TRANSFORMATIONS_ANNOTATION];
+  delete annotations[ORIGIN_ANNOTATION];
+  delete annotations[TRANSFORMATIONS_ANNOTATION];
+  if (Object.keys(annotations).length === 0) delete metadata.annotations;
+
+  let origin: Origin | undefined;
+  const originData = typeof originText === 'string' ? safeParse(originText) : undefined;
+  // Remote origins (`repo:`) have no file here to point at.
+  if (isRecord(originData) && typeof originData.path === 'string' && originData.repo === undefined) {
+    origin = { file: toCwdPath(originData.path) };
+  } else if (isRecord(originData) && typeof originData.configuredIn === 'string' && isRecord(originData.configuredBy)) {
+    origin = { kustomization: toCwdPath(originData.configuredIn), generator: String(originData.configuredBy.kind) };
+  }
+  const transformedBy: string[] = [];
+  const transformations = typeof transformationsText === 'string' ? safeParse(transformationsText) : undefined;
+  for (const entry of Array.isArray(transformations) ? transformations : []) {
+    if (!isRecord(entry) || typeof entry.configuredIn !== 'string' || entry.repo !== undefined) continue;
+    const file = toCwdPath(entry.configuredIn);
+    if (!transformedBy.includes(file)) transformedBy.push(file);
+  }
+  return { ...(origin === undefined ? {} : { origin }), transformedBy };
+}
+
+function safeParse(text: string): unknown {
+  try {
+    return parseYaml(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The overlay's `resources:` line, where an object of unknown origin entered the build. */
+function kustomizationSpan(kustomization: Kustomization): Span {
+  const document = kustomization.yaml.documents[0];
+  const root = document?.doc.contents ?? null;
+  const match = matchPath(root, ['resources'], undefined, document?.doc);
+  return match === undefined ? spanAt(kustomization.yaml, 0, 0) : spanAt(kustomization.yaml, match.start, match.end);
+}
+
+async function mapLimited<T, R>(items: readonly T[], limit: number, task: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await task(items[index]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+function isDirectory(absolutePath: string): boolean {
+  try {
+    return statSync(absolutePath).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+function posixJoin(dir: string, name: string): string {
+  return dir === '.' || dir === '' ? name : `${dir}/${name}`;
+}
+
+function toPosix(file: string): string {
+  return file.split(path.sep).join('/');
+}

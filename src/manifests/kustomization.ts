@@ -1,0 +1,99 @@
+// What a kustomization file refers to, read without running kustomize: which folders it builds
+// on, which files are resources and which are patches or generator inputs. This decides the
+// overlay roots and which YAML files are not plain manifests.
+import path from 'node:path';
+import { isRecord, type YamlFile } from './yaml-file.js';
+
+export const KUSTOMIZATION_FILE_NAMES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
+
+export interface Kustomization {
+  /** Folder, POSIX, relative to cwd. */
+  dir: string;
+  yaml: YamlFile;
+  data: Record<string, unknown>;
+  /** `kind: Component`: only ever built as part of another kustomization. */
+  component: boolean;
+  /** Folders (other kustomizations) named in `resources`, `bases`, `components`. */
+  includes: string[];
+  /** Files named in `resources`: Kubernetes objects. */
+  resourceFiles: string[];
+  /** Patch and generator input files: partial objects or data, never plain manifests. */
+  auxiliaryFiles: string[];
+}
+
+export function readKustomization(dir: string, yaml: YamlFile, isDirectory: (relative: string) => boolean): Kustomization {
+  const data = yaml.documents.map((document) => document.data).find(isRecord) ?? {};
+  const at = (entry: string) => path.posix.normalize(path.posix.join(dir, entry));
+  const includes: string[] = [];
+  const resourceFiles: string[] = [];
+  for (const key of ['resources', 'bases', 'components']) {
+    for (const entry of strings(data[key])) {
+      if (isRemote(entry)) continue;
+      const target = at(entry);
+      if (isDirectory(target)) includes.push(target);
+      else resourceFiles.push(target);
+    }
+  }
+  const auxiliaryFiles: string[] = [];
+  for (const patch of records(data.patches)) if (typeof patch.path === 'string') auxiliaryFiles.push(at(patch.path));
+  for (const patch of records(data.patchesJson6902)) if (typeof patch.path === 'string') auxiliaryFiles.push(at(patch.path));
+  for (const entry of data.patchesStrategicMerge instanceof Array ? data.patchesStrategicMerge : []) {
+    // An entry is a file path, or an inline patch (a string holding YAML with a newline).
+    if (typeof entry === 'string' && !entry.includes('\n')) auxiliaryFiles.push(at(entry));
+  }
+  for (const key of ['configMapGenerator', 'secretGenerator']) {
+    for (const generator of records(data[key])) {
+      for (const source of [...strings(generator.files), ...strings(generator.envs), ...strings(generator.env === undefined ? [] : [generator.env])]) {
+        // `files: [key=path]` names the data key before the `=`.
+        auxiliaryFiles.push(at(source.includes('=') ? source.slice(source.indexOf('=') + 1) : source));
+      }
+    }
+  }
+  return {
+    dir,
+    yaml,
+    data,
+    component: data.kind === 'Component',
+    includes,
+    resourceFiles,
+    auxiliaryFiles,
+  };
+}
+
+/** Kustomizations no other kustomization builds on: what `kubectl apply -k` is pointed at. */
+export function overlayRoots(kustomizations: ReadonlyMap<string, Kustomization>): string[] {
+  const included = new Set<string>();
+  for (const kustomization of kustomizations.values()) for (const dir of kustomization.includes) included.add(dir);
+  return [...kustomizations.values()]
+    .filter((kustomization) => !included.has(kustomization.dir) && !kustomization.component)
+    .map((kustomization) => kustomization.dir)
+    .sort();
+}
+
+/** Resource files an overlay renders, through every kustomization it builds on. */
+export function reachableResourceFiles(root: string, kustomizations: ReadonlyMap<string, Kustomization>): string[] {
+  const files: string[] = [];
+  const seen = new Set<string>();
+  const visit = (dir: string) => {
+    if (seen.has(dir)) return;
+    seen.add(dir);
+    const kustomization = kustomizations.get(dir);
+    if (kustomization === undefined) return;
+    files.push(...kustomization.resourceFiles);
+    kustomization.includes.forEach(visit);
+  };
+  visit(root);
+  return files;
+}
+
+function isRemote(entry: string): boolean {
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(entry) || entry.startsWith('github.com/') || entry.startsWith('git@');
+}
+
+export function strings(value: unknown): string[] {
+  return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
+}
+
+export function records(value: unknown): Record<string, unknown>[] {
+  return Array.isArray(value) ? value.filter(isRecord) : [];
+}
