@@ -90,7 +90,10 @@ export async function buildClusterModel(input: BuildClusterModelInput): Promise<
   const plainFiles = new Set(input.yamlFiles.filter((file) => !notPlain.has(file)));
   for (const overlay of overlays) {
     if (sets.some((set) => set.source === overlay)) continue;
-    for (const file of reachableResourceFiles(overlay, kustomizations)) if (!notPlain.has(file)) plainFiles.add(file);
+    // A file the kustomization names but that does not exist is the engine's error to report, not a second one.
+    for (const file of reachableResourceFiles(overlay, kustomizations)) {
+      if (!notPlain.has(file) && existsSync(path.resolve(cwd, file))) plainFiles.add(file);
+    }
   }
   const plain: Resource[] = [];
   for (const file of [...plainFiles].sort()) {
