@@ -185,7 +185,7 @@ function editsOf(kustomization: YamlFile, files: YamlFiles): Edit[] {
     if (typeof entry.name !== 'string' || span === undefined) return;
     const name = entry.name;
     edits.push((path, target) =>
-      target.names.has(name) && samePath(path.slice(0, 2), ['spec', 'replicas'])
+      target.names.has(name) && REPLICATED_KINDS.has(target.kind) && samePath(path.slice(0, 2), ['spec', 'replicas'])
         ? { depth: 2, sets: true, span }
         : undefined,
     );
@@ -205,6 +205,9 @@ function editsOf(kustomization: YamlFile, files: YamlFiles): Edit[] {
   editsCache.set(kustomization, edits);
   return edits;
 }
+
+/** The kinds kustomize's ReplicaCountTransformer sets `spec.replicas` on. */
+const REPLICATED_KINDS = new Set(['Deployment', 'ReplicaSet', 'StatefulSet', 'ReplicationController']);
 
 function exactEdit(edits: Edit[], field: FieldPath, span: Span | undefined): void {
   if (span === undefined) return;

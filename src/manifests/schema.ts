@@ -164,10 +164,11 @@ function valueAt(object: unknown, path: FieldPath): unknown {
 
 // ---------------------------------------------------------------------------------------------
 
+// `path` is one array pushed and popped along the walk, copied only for an issue: most objects have none.
 function unknownFields(value: unknown, type: string, path: (string | number)[], issues: SchemaIssue[]): void {
   const fields = FIELDS.types[type];
   if (fields === undefined || !isRecord(value)) return;
-  for (const key of Object.keys(value)) {
+  for (const key in value) {
     const shape = Object.hasOwn(fields, key) ? fields[key] : undefined;
     if (shape === undefined) {
       const where = path.length === 0 ? 'at the top level' : `in \`${formatPath(path)}\``;
@@ -177,16 +178,29 @@ function unknownFields(value: unknown, type: string, path: (string | number)[], 
         message: `unknown field \`${key}\` ${where}${suggestion === undefined ? '' : `; did you mean \`${suggestion}\`?`}`,
       });
     } else if (shape !== 0) {
-      walkShape(value[key], shape, [...path, key], issues);
+      path.push(key);
+      walkShape(value[key], shape, path, issues);
+      path.pop();
     }
   }
 }
 
 function walkShape(value: unknown, shape: string, path: (string | number)[], issues: SchemaIssue[]): void {
+  const inner = shape.slice(1);
   if (shape.startsWith('[')) {
-    if (Array.isArray(value)) value.forEach((item, index) => walkShape(item, shape.slice(1), [...path, index], issues));
+    if (!Array.isArray(value)) return;
+    for (let index = 0; index < value.length; index++) {
+      path.push(index);
+      walkShape(value[index], inner, path, issues);
+      path.pop();
+    }
   } else if (shape.startsWith('{')) {
-    if (isRecord(value)) for (const [key, item] of Object.entries(value)) walkShape(item, shape.slice(1), [...path, key], issues);
+    if (!isRecord(value)) return;
+    for (const key in value) {
+      path.push(key);
+      walkShape(value[key], inner, path, issues);
+      path.pop();
+    }
   } else {
     unknownFields(value, shape, path, issues);
   }
