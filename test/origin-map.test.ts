@@ -93,6 +93,8 @@ replicas:
 patchesJson6902:
   - target: {group: apps, version: v1, kind: Deployment, name: api}
     path: ops.yaml
+commonLabels:
+  env: staging
 `,
   'app/overlays/staging/ops.yaml': `- op: add
   path: /spec/template/spec/containers/1/resources
@@ -221,6 +223,13 @@ describe('origin map of a rendered overlay', () => {
     const deployment = find('app/overlays/staging', 'Deployment');
     expect(deployment.locate(['spec', 'replicas'])).toMatchObject({ file: 'app/overlays/staging/kustomization.yaml', line: 5 });
     expect(deployment.locate([...container(deployment, 'api'), 'resources', 'limits', 'memory'])).toMatchObject({ file: 'app/overlays/staging/ops.yaml', line: 5 });
+  });
+
+  it('points labels set by commonLabels at the label line, wherever kustomize copies them', () => {
+    const deployment = find('app/overlays/staging', 'Deployment');
+    expect(deployment.locate(['metadata', 'labels', 'env'])).toMatchObject({ file: 'app/overlays/staging/kustomization.yaml', line: 10 });
+    expect(deployment.locate(['spec', 'template', 'metadata', 'labels', 'env'])).toMatchObject({ file: 'app/overlays/staging/kustomization.yaml', line: 10 });
+    expect(deployment.locate(['metadata', 'labels', 'app'])).toMatchObject({ file: 'app/base/deploy.yaml', line: 5 });
   });
 
   it('strips the build annotations from objects and rendered YAML', () => {

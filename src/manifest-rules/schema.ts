@@ -10,7 +10,7 @@ export default defineManifestRule({
   effort: 'XS',
   docs: {
     summary: 'Object that does not match the Kubernetes API schema (wrong type, bad value, missing or unknown field)',
-    why: 'The API server rejects the object, so `kubectl apply` fails and the rollout never starts; a misspelt field that slips through is silently dropped, so the setting you wrote never takes effect.',
+    why: 'The API server rejects the object, so `kubectl apply` fails and the rollout never starts. Where an unknown field is let through (`--validate=false`, older clients, some CD tools) it is silently dropped, so the setting you wrote never takes effect.',
     fix: 'Correct the field at the reported line: use the type and spelling the Kubernetes API reference gives (quote nothing that must be a number, quote a string that looks like one), and re-run `kubectl apply --dry-run=server` to confirm.',
   },
   check({ cluster, report }) {

@@ -62,6 +62,9 @@ export async function buildClusterModel(input: BuildClusterModelInput): Promise<
   for (const overlay of overlays) {
     if (kustomizationAt(overlay) === undefined) {
       errors.push({ file: overlay, message: 'no readable kustomization file in this folder; not rendered' });
+    } else if (kustomizationAt(overlay)!.yaml.error !== undefined) {
+      // The parse error is already reported for the file; the engine would only repeat it.
+      unrendered.push({ source: overlay, reason: 'its kustomization file does not parse' });
     } else if (!input.render) {
       unrendered.push({ source: overlay, reason: 'rendering turned off (--no-render)' });
     } else if (engine === undefined) {

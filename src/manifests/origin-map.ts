@@ -2,7 +2,8 @@
 // file an object came from, and its transformer annotation only names the kustomizations whose
 // transformers ran on it (every PatchTransformer of a kustomization is listed, not the patch
 // that matched). So the kustomizations' own edits are read here — patches with their targets
-// and the field paths they set, `images`, `replicas`, `namePrefix`/`nameSuffix`, `namespace` —
+// and the field paths they set, `images`, `replicas`, `namePrefix`/`nameSuffix`, `namespace`,
+// `commonLabels`/`labels`/`commonAnnotations` —
 // in kustomize's order; the last edit that sets the field wins, else the origin file's line.
 import { isMap, isScalar, isSeq, parseAllDocuments, LineCounter, Scalar, type Document, type Node, type YAMLMap } from 'yaml';
 import type { FieldPath } from './cluster-model.js';
@@ -176,6 +177,28 @@ function editsOf(kustomization: YamlFile, files: YamlFiles): Edit[] {
   if (typeof data.namespace === 'string') exactEdit(edits, ['metadata', 'namespace'], pairSpan(['namespace']));
   const nameSpan = typeof data.namePrefix === 'string' ? pairSpan(['namePrefix']) : typeof data.nameSuffix === 'string' ? pairSpan(['nameSuffix']) : undefined;
   exactEdit(edits, ['metadata', 'name'], nameSpan);
+  // Labels and annotations: the key's line in the kustomization, wherever the transformer copies it.
+  const labelEdits = (map: unknown, where: FieldPath, fields: readonly FieldPath[]) => {
+    if (!isRecord(map)) return;
+    for (const label of Object.keys(map)) {
+      const span = pairSpan([...where, label]);
+      if (span === undefined) continue;
+      edits.push((path) => (fields.some((field) => samePath(path, [...field, label])) ? { depth: path.length, sets: true, span } : undefined));
+    }
+  };
+  const SELECTORS: FieldPath[] = [['spec', 'selector', 'matchLabels'], ['spec', 'selector']];
+  const TEMPLATES: FieldPath[] = [['spec', 'template', 'metadata', 'labels'], ['spec', 'jobTemplate', 'spec', 'template', 'metadata', 'labels']];
+  labelEdits(data.commonLabels, ['commonLabels'], [['metadata', 'labels'], ...SELECTORS, ...TEMPLATES]);
+  records(data.labels).forEach((entry, index) => {
+    const fields: FieldPath[] = [['metadata', 'labels']];
+    if (entry.includeSelectors === true) fields.push(...SELECTORS, ...TEMPLATES);
+    else if (entry.includeTemplates === true) fields.push(...TEMPLATES);
+    labelEdits(entry.pairs, ['labels', index, 'pairs'], fields);
+  });
+  labelEdits(data.commonAnnotations, ['commonAnnotations'], [
+    ['metadata', 'annotations'],
+    ['spec', 'template', 'metadata', 'annotations'],
+  ]);
   records(data.patchesJson6902).forEach((entry) => {
     if (typeof entry.path !== 'string' || !isRecord(entry.target)) return;
     for (const patch of fileDocuments(fileAt(entry.path))) edits.push(patchEdit(patch, entry.target));

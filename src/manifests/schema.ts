@@ -1,8 +1,8 @@
 // Offline validation of Kubernetes objects: the precompiled Ajv validators that kubernetes-models
 // generates from the Kubernetes OpenAPI spec (types, enums, required fields, formats), plus a
-// walk over the field map in k8s-fields.json, because those validators accept unknown fields —
-// and a misspelt `imagePullpolicy` is silently dropped by the API server's non-strict decoding
-// or rejected by strict field validation, never what the author meant.
+// walk over the field map in k8s-fields.json, because those validators accept unknown fields,
+// while the API server rejects them (strict field validation, kubectl's default) or, where
+// validation is off, silently drops them: a misspelt `imagePullpolicy` never does what was meant.
 import { distance } from 'fastest-levenshtein';
 import type { FieldPath, Resource, SchemaIssue } from './cluster-model.js';
 import fieldMap from './k8s-fields.json' with { type: 'json' };
