@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildClusterModel } from '../src/manifests/build-cluster-model.js';
+import { findKustomizeEngine } from '../src/manifests/kustomize.js';
 import type { ClusterModel, Resource } from '../src/manifests/cluster-model.js';
 import type { AuditError } from '../src/findings.js';
 
@@ -12,6 +13,9 @@ const FILES: Record<string, string> = {
   'app/base/kustomization.yaml': `resources:
   - deploy.yaml
   - service.yaml
+configMapGenerator:
+  - name: api-env
+    literals: [LOG_FORMAT=json]
 `,
   'app/base/deploy.yaml': `apiVersion: apps/v1
 kind: Deployment
@@ -232,6 +236,12 @@ describe('origin map of a rendered overlay', () => {
     expect(deployment.locate(['metadata', 'labels', 'app'])).toMatchObject({ file: 'app/base/deploy.yaml', line: 5 });
   });
 
+  it('points a generated object at its generator entry', () => {
+    const configMap = find('app/overlays/prod', 'ConfigMap');
+    expect(configMap.name).toMatch(/^prod-api-env-/);
+    expect(configMap.locate(['data', 'LOG_FORMAT'])).toMatchObject({ file: 'app/base/kustomization.yaml', line: 5 });
+  });
+
   it('strips the build annotations from objects and rendered YAML', () => {
     const set = cluster.sets.find((candidate) => candidate.source === 'app/overlays/prod');
     expect(set?.renderer).toMatch(/kustomize/);
@@ -265,6 +275,11 @@ describe('cluster model', () => {
       { file: 'chart/templates/deploy.yaml', message: 'Helm template: not rendered' },
       { file: 'plain/broken.yaml', message: expect.stringMatching(/^YAML parse error: line 5: .*unique/i) },
     ]);
+  });
+
+  it('finds no engine on an empty PATH', async () => {
+    expect(await findKustomizeEngine({ PATH: '' })).toBeUndefined();
+    expect(await findKustomizeEngine()).toMatchObject({ label: expect.stringMatching(/^(kustomize build|kubectl kustomize)$/) });
   });
 
   it('audits the resource files of unrendered overlays as plain manifests', async () => {
