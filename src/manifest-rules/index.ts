@@ -2,5 +2,6 @@
 import type { ManifestRule } from '../rule.js';
 import imageTag from './image-tag.js';
 import optionalSecret from './optional-secret.js';
+import schema from './schema.js';
 
-export const manifestRules: readonly ManifestRule[] = [imageTag, optionalSecret];
+export const manifestRules: readonly ManifestRule[] = [imageTag, optionalSecret, schema];

@@ -1,0 +1,154 @@
+// The whole pipeline as one function usable from code: discover, build the models, run the
+// rules, and hand back a result every reporter renders. Nothing here prints or writes files.
+import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { discover } from './discover.js';
+import { readFileText } from './file-text.js';
+import type { AuditResult, ManifestReport, ReportedFinding, Snippet } from './audit-result.js';
+import { compareSpans, type AuditError } from './findings.js';
+import { manifestRules } from './manifest-rules/index.js';
+import { buildClusterModel } from './manifests/build-cluster-model.js';
+import type { ManifestSet } from './manifests/cluster-model.js';
+import type { Rule } from './rule.js';
+import { sourceRules } from './rules/index.js';
+import { countByLevel, runRules, type RawFinding } from './run-rules.js';
+import { buildAppModel } from './source/build-app-model.js';
+
+export const allRules: readonly Rule[] = [...sourceRules, ...manifestRules];
+
+const packageJson = createRequire(import.meta.url)('../package.json') as { name: string; version: string };
+export const TOOL = { name: packageJson.name, version: packageJson.version } as const;
+
+export interface AuditOptions {
+  /** Files or folders to scan; relative paths are taken from `cwd`. */
+  paths: string[];
+  cwd?: string;
+  /** Overlay folders to render; default: every kustomization root no other kustomization includes. */
+  overlays?: string[];
+  /** `false` audits the YAML files as they are, without rendering overlays. */
+  render?: boolean;
+  /** The rules to run; default: all. */
+  rules?: readonly Rule[];
+  /** Folder the rendered manifests will be written to, for the `output` field (POSIX, relative to cwd). */
+  manifestsDir?: string;
+  /** Folders never scanned (relative to cwd or absolute): the report folder, so a second run does not audit the first one's output. */
+  exclude?: string[];
+}
+
+export async function audit(options: AuditOptions): Promise<AuditResult> {
+  const cwd = path.resolve(options.cwd ?? process.cwd());
+  const rules = options.rules ?? allRules;
+  const excludeDirs = (options.exclude ?? []).map((dir) => path.resolve(cwd, dir));
+  const discovery = await discover({ cwd, paths: options.paths, excludeDirs });
+  const errors: AuditError[] = [...discovery.errors];
+
+  const needsSource = rules.some((rule) => rule.kind === 'source');
+  const { app, errors: sourceErrors } = needsSource
+    ? buildAppModel({ cwd, sources: discovery.sources, packages: discovery.packages })
+    : { app: { packages: discovery.packages, files: [] }, errors: [] };
+  errors.push(...sourceErrors);
+
+  const { cluster, errors: clusterErrors } = await buildClusterModel({
+    cwd,
+    yamlFiles: discovery.yamlFiles,
+    kustomizationDirs: discovery.kustomizationDirs,
+    ...(options.overlays === undefined ? {} : { overlays: options.overlays }),
+    render: options.render ?? true,
+  });
+  errors.push(...clusterErrors);
+
+  const { findings: raw, ruleErrors } = runRules(rules, app, cluster);
+  for (const { ruleId, message } of ruleErrors) errors.push({ file: `rule:${ruleId}`, message: `rule failed: ${message}` });
+
+  const findings = attachSnippetsAndFingerprints(raw, cwd);
+  const slugs = overlaySlugs(cluster.sets.filter((set) => set.renderedYaml !== undefined).map((set) => set.source));
+  const manifests = cluster.sets.map((set) => manifestReport(set, slugs, options.manifestsDir));
+  const renderedManifests = cluster.sets.flatMap((set) =>
+    set.renderedYaml === undefined ? [] : [{ fileName: `${slugs.get(set.source)}.yaml`, yaml: set.renderedYaml }],
+  );
+
+  return {
+    tool: TOOL,
+    scope: {
+      paths: options.paths,
+      unrendered: cluster.unrendered,
+      sourceFiles: discovery.sources.length,
+      manifestFiles: discovery.yamlFiles.length,
+    },
+    summary: countByLevel(findings),
+    findings,
+    manifests,
+    renderedManifests,
+    errors: errors.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.message < b.message ? -1 : 1)),
+  };
+}
+
+function manifestReport(set: ManifestSet, slugs: Map<string, string>, manifestsDir: string | undefined): ManifestReport {
+  const slug = slugs.get(set.source);
+  return {
+    source: set.source,
+    ...(set.renderer === undefined ? {} : { renderer: set.renderer }),
+    resources: set.resources.length,
+    valid: set.resources.every((resource) => resource.schemaIssues.length === 0),
+    ...(slug === undefined || manifestsDir === undefined ? {} : { output: path.posix.join(manifestsDir, `${slug}.yaml`) }),
+  };
+}
+
+/** The shortest trailing part of each overlay path that tells it apart: `prod`, or `web-overlays-prod` when two are called `prod`. */
+export function overlaySlugs(sources: readonly string[]): Map<string, string> {
+  const slugs = new Map<string, string>();
+  const parts = sources.map((source) => source.split('/').filter((part) => part !== '' && part !== '.' && part !== '..'));
+  for (let depth = 1; slugs.size < sources.length; depth += 1) {
+    const candidates = parts.map((segments) => segments.slice(-depth).join('-') || 'root');
+    candidates.forEach((candidate, index) => {
+      const source = sources[index] as string;
+      const unique = candidates.filter((other) => other === candidate).length === 1;
+      const exhausted = depth >= (parts[index] as string[]).length;
+      if (!slugs.has(source) && (unique || exhausted)) slugs.set(source, candidate);
+    });
+  }
+  return slugs;
+}
+
+const LANGUAGES: Record<string, string> = { '.ts': 'ts', '.tsx': 'tsx', '.mts': 'ts', '.cts': 'ts', '.js': 'js', '.jsx': 'jsx', '.mjs': 'js', '.cjs': 'js', '.yaml': 'yaml', '.yml': 'yaml' };
+const SNIPPET_CONTEXT = 2;
+const SNIPPET_MAX_LINES = 12;
+
+function attachSnippetsAndFingerprints(raw: RawFinding[], cwd: string): ReportedFinding[] {
+  const fileLines = new Map<string, string[] | undefined>();
+  const linesOf = (file: string): string[] | undefined => {
+    if (!fileLines.has(file)) {
+      const read = readFileText(path.resolve(cwd, file));
+      fileLines.set(file, 'text' in read ? read.text.split(/\r?\n/) : undefined);
+    }
+    return fileLines.get(file);
+  };
+  const seen = new Map<string, number>();
+  return [...raw]
+    .sort((a, b) => compareSpans(a, b) || (a.ruleId < b.ruleId ? -1 : a.ruleId > b.ruleId ? 1 : 0) || (a.message < b.message ? -1 : 1))
+    .map((finding) => {
+      const lines = linesOf(finding.file);
+      // The fingerprint hangs on what the line says, not its number, so it survives lines inserted above.
+      const base = createHash('sha256')
+        .update([finding.ruleId, finding.file, lines?.[finding.line - 1]?.trim() ?? '', finding.message].join('\0'))
+        .digest('hex')
+        .slice(0, 16);
+      const occurrence = seen.get(base) ?? 0;
+      seen.set(base, occurrence + 1);
+      const fingerprint = occurrence === 0 ? base : `${base}-${occurrence}`;
+      const snippet = lines === undefined ? undefined : snippetOf(lines, finding);
+      return { ...finding, fingerprint, ...(snippet === undefined ? {} : { snippet }) };
+    });
+}
+
+function snippetOf(lines: string[], finding: RawFinding): Snippet | undefined {
+  if (finding.line < 1 || finding.line > lines.length) return undefined;
+  const startLine = Math.max(1, finding.line - SNIPPET_CONTEXT);
+  const endLine = Math.min(lines.length, Math.max(finding.endLine, finding.line) + SNIPPET_CONTEXT, startLine + SNIPPET_MAX_LINES - 1);
+  return {
+    startLine,
+    lines: lines.slice(startLine - 1, endLine),
+    language: LANGUAGES[path.posix.extname(finding.file)] ?? '',
+  };
+}

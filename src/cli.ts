@@ -1,0 +1,169 @@
+#!/usr/bin/env node
+// Argument parsing, writing files and the exit code; everything else is audit() and the reporters.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import type { AuditResult } from './audit-result.js';
+import { audit, TOOL } from './audit.js';
+import { LEVELS, levelRank, type Level } from './findings.js';
+import { FORMATS, REPORT_FILES, reporters, type Format } from './report/index.js';
+
+const EXIT = { passed: 0, gateFailed: 1, usage: 2, internal: 3 } as const;
+
+const HELP = `Usage: k8s-audit [paths...] [options]
+
+Audits a Node.js/TypeScript service and its Kubernetes manifests for what breaks when it
+runs as pods, and writes K8S_READINESS_AUDIT.md, k8s-audit.json and the rendered manifests.
+
+Options:
+  --format LIST        md,json,text (comma list; default md,json,text)
+  --out DIR            report folder (default reports); "-" prints the one chosen format to stdout
+  --overlay DIR        kustomize overlay to render (repeatable; default: every kustomization root)
+  --no-render          audit the YAML files as written, without rendering overlays
+  --fail-on LEVEL      P0, P1, P2 or none (default none): exit 1 when a finding at or above LEVEL exists
+  --date TEXT          print this date in the Markdown report (none by default, for reproducible reports)
+  --quiet              print nothing but errors
+  --debug              print the stack trace of an internal error
+  --version            print the version
+  --help               print this help
+
+Exit codes: 0 passed, 1 a finding at or above --fail-on, 2 usage error, 3 internal error.
+`;
+
+class UsageError extends Error {}
+
+interface CliOptions {
+  paths: string[];
+  formats: Format[];
+  out: string;
+  overlays: string[];
+  render: boolean;
+  failOn: Level | 'none';
+  date?: string;
+  quiet: boolean;
+  debug: boolean;
+}
+
+function parseCli(argv: string[]): CliOptions | 'help' | 'version' {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        format: { type: 'string' },
+        out: { type: 'string' },
+        overlay: { type: 'string', multiple: true },
+        'no-render': { type: 'boolean' },
+        'fail-on': { type: 'string' },
+        date: { type: 'string' },
+        quiet: { type: 'boolean' },
+        debug: { type: 'boolean' },
+        version: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const { values, positionals } = parsed;
+  if (values.help === true) return 'help';
+  if (values.version === true) return 'version';
+
+  const formats = (values.format ?? FORMATS.join(',')).split(',').map((f) => f.trim()).filter((f) => f !== '');
+  for (const format of formats) {
+    if (!(FORMATS as readonly string[]).includes(format)) throw new UsageError(`unknown format "${format}"; use ${FORMATS.join(', ')}`);
+  }
+  const out = values.out ?? 'reports';
+  if (out === '-' && formats.length !== 1) throw new UsageError('--out - prints one format to stdout: choose it with --format');
+  const failOn = values['fail-on'] ?? 'none';
+  if (failOn !== 'none' && !(LEVELS as readonly string[]).includes(failOn)) throw new UsageError(`--fail-on takes P0, P1, P2 or none, not "${failOn}"`);
+  return {
+    paths: positionals.length === 0 ? ['.'] : positionals,
+    formats: formats as Format[],
+    out,
+    overlays: values.overlay ?? [],
+    render: values['no-render'] !== true,
+    failOn: failOn as Level | 'none',
+    ...(values.date === undefined ? {} : { date: values.date }),
+    quiet: values.quiet === true,
+    debug: values.debug === true,
+  };
+}
+
+async function main(argv: string[]): Promise<number> {
+  const options = parseCli(argv);
+  if (options === 'help') {
+    process.stdout.write(HELP);
+    return EXIT.passed;
+  }
+  if (options === 'version') {
+    process.stdout.write(`${TOOL.version}\n`);
+    return EXIT.passed;
+  }
+  const toStdout = options.out === '-';
+  const showProgress = !options.quiet && process.stderr.isTTY === true;
+  if (showProgress) process.stderr.write(`k8s-audit: auditing ${options.paths.join(' ')}…`);
+  const result = await audit({
+    paths: options.paths,
+    ...(options.overlays.length === 0 ? {} : { overlays: options.overlays }),
+    render: options.render,
+    ...(toStdout ? {} : { manifestsDir: toPosix(path.join(options.out, 'manifests')), exclude: [options.out] }),
+  });
+  if (showProgress) process.stderr.write('\r\x1b[K');
+
+  const reportOptions = { color: process.stdout.isTTY === true, ...(options.date === undefined ? {} : { date: options.date }) };
+  if (toStdout) {
+    const [format] = options.formats as [Format];
+    process.stdout.write(reporters[format](result, { ...reportOptions, color: format === 'text' && reportOptions.color }));
+  } else {
+    writeReports(result, options);
+    if (options.formats.includes('text') && !options.quiet) process.stdout.write(reporters.text(result, reportOptions));
+  }
+  return gatePassed(result, options.failOn) ? EXIT.passed : EXIT.gateFailed;
+}
+
+function writeReports(result: AuditResult, options: CliOptions): void {
+  mkdirSync(options.out, { recursive: true });
+  const written: string[] = [];
+  for (const format of options.formats) {
+    const file = REPORT_FILES[format];
+    if (file === undefined) continue;
+    writeFileSync(path.join(options.out, file), reporters[format](result, options.date === undefined ? {} : { date: options.date }));
+    written.push(path.join(options.out, file));
+  }
+  if (result.renderedManifests.length > 0) {
+    const manifestsDir = path.join(options.out, 'manifests');
+    mkdirSync(manifestsDir, { recursive: true });
+    for (const { fileName, yaml } of result.renderedManifests) writeFileSync(path.join(manifestsDir, fileName), yaml);
+    written.push(`${manifestsDir}${path.sep}`);
+  }
+  if (!options.quiet && written.length > 0) process.stderr.write(`k8s-audit: wrote ${written.join(', ')}\n`);
+}
+
+function gatePassed(result: AuditResult, failOn: Level | 'none'): boolean {
+  if (failOn === 'none') return true;
+  return !result.findings.some((finding) => levelRank(finding.severity) <= levelRank(failOn));
+}
+
+function toPosix(value: string): string {
+  return value.split(path.sep).join('/');
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    if (error instanceof UsageError) {
+      process.stderr.write(`k8s-audit: ${error.message}\nRun k8s-audit --help for usage.\n`);
+      process.exitCode = EXIT.usage;
+      return;
+    }
+    const debug = process.argv.includes('--debug');
+    const message = error instanceof Error ? (debug ? (error.stack ?? error.message) : error.message) : String(error);
+    process.stderr.write(`k8s-audit: internal error: ${message}${debug ? '' : ' (run with --debug for the stack trace)'}\n`);
+    process.exitCode = EXIT.internal;
+  },
+);
