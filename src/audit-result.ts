@@ -9,7 +9,8 @@ export interface Snippet {
   language: string;
 }
 
-export type ReportedFinding = Finding & { snippet?: Snippet };
+/** A finding with what the Markdown report adds: the rule's one-line summary as a title, and the lines around it. */
+export type ReportedFinding = Finding & { title: string; snippet?: Snippet };
 
 export interface ManifestReport {
   source: string;

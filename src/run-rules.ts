@@ -7,7 +7,7 @@ import type { ReportInput, Rule } from './rule.js';
 import type { AppModel } from './source/app-model.js';
 
 /** A finding before fingerprints and snippets: what a rule said, with the rule's metadata. */
-export type RawFinding = Omit<Finding, 'fingerprint'>;
+export type RawFinding = Omit<Finding, 'fingerprint'> & { title: string };
 
 export interface RuleError {
   ruleId: string;
@@ -30,6 +30,7 @@ export function runRules(
       ...input.location,
       ...(input.workload === undefined ? {} : { workload: input.workload }),
       ...(input.related === undefined || input.related.length === 0 ? {} : { related: input.related }),
+      title: rule.docs.summary,
       why: rule.docs.why,
       fix: rule.docs.fix,
       effort: rule.effort,

@@ -56,7 +56,8 @@ export default defineManifestRule({
     const secrets = new Set(
       cluster.resources.filter((r) => r.kind === 'Secret' && r.apiVersion === 'v1').map((r) => `${r.namespace ?? ''}/${r.name}`),
     );
-    const where = cluster.kind === 'overlay' ? `the rendered \`${cluster.source}\` overlay` : 'the scanned manifests';
+    // The overlay is named by the engine, which merges the same base line reported by several overlays.
+    const where = cluster.kind === 'overlay' ? 'the rendered overlay' : 'the scanned manifests';
     for (const { resource, path, secretName, usage } of optionalSecretUses(cluster)) {
       const exists = secrets.has(`${resource.namespace ?? ''}/${secretName}`);
       const state = exists

@@ -76,10 +76,11 @@ function levelSection(level: Level, numbered: NumberedFinding[]): string {
 }
 
 function findingSection({ number, finding }: NumberedFinding): string {
-  const facts = [`**Location:** \`${finding.file}:${finding.line}\``];
+  const facts = [`**Rule:** \`${finding.ruleId}\``, `**Location:** \`${finding.file}:${finding.line}\``];
   if (finding.workload !== undefined) facts.push(`**Workload:** \`${finding.workload}\``);
   facts.push(`**Effort:** ${finding.effort}`);
-  const parts = [`### ${number}. \`${finding.ruleId}\` — ${finding.message}`, facts.join(' · ')];
+  const subject = finding.workload ?? `${finding.file}:${finding.line}`;
+  const parts = [`### ${number}. ${finding.title} — \`${subject}\``, finding.message, facts.join(' · ')];
   if (finding.snippet !== undefined) parts.push(fence(finding.snippet.lines, finding.snippet.startLine, finding.snippet.language));
   parts.push(`**Why it breaks:** ${finding.why}`, `**Proposed fix:** ${finding.fix}`);
   if (finding.related !== undefined) {

@@ -1,0 +1,115 @@
+// What surrounds a `process.env.X` read: the fallback it gets and the type it is coerced to.
+import { ts } from 'ts-morph';
+import type { EnvCoercion } from './app-model.js';
+import { climbWrappers, nodeText, stringValue } from './syntax.js';
+
+const K = ts.SyntaxKind;
+
+export interface EnvContext {
+  hasDefault: boolean;
+  defaultText?: string;
+  coercion?: EnvCoercion;
+}
+
+const NUMBER_FUNCTIONS = new Set(['Number', 'parseInt', 'parseFloat']);
+const BOOLEAN_WORDS = new Set(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off']);
+/** String methods that keep the value the same variable: `process.env.X?.trim().toLowerCase() === 'true'`. */
+const NORMALISERS = new Set(['trim', 'toLowerCase', 'toUpperCase']);
+
+/** Reads the fallback and coercion around an env read, in either order (`Number(X || 3)`, `Number(X) || 3`). */
+export function envContext(read: ts.Node, sourceFile: ts.SourceFile): EnvContext {
+  const context: EnvContext = { hasDefault: false };
+  let node = read;
+  for (let step = 0; step < 6; step++) {
+    node = climbWrappers(node);
+    const parent = node.parent;
+    if (parent.kind === K.BinaryExpression) {
+      const binary = parent as ts.BinaryExpression;
+      const operator = binary.operatorToken.kind;
+      if ((operator === K.QuestionQuestionToken || operator === K.BarBarToken) && binary.left === node) {
+        if (!context.hasDefault) {
+          context.hasDefault = true;
+          context.defaultText = nodeText(binary.right, sourceFile);
+        }
+        node = parent;
+        continue;
+      }
+      if (context.coercion === undefined && isEquality(operator)) {
+        const other = binary.left === node ? binary.right : binary.left;
+        const word = stringValue(other);
+        if (word !== undefined && BOOLEAN_WORDS.has(word.toLowerCase())) context.coercion = 'boolean';
+        break;
+      }
+      break;
+    }
+    if (parent.kind === K.ConditionalExpression) {
+      const conditional = parent as ts.ConditionalExpression;
+      if (conditional.condition === node && !context.hasDefault) {
+        context.hasDefault = true;
+        context.defaultText = nodeText(conditional.whenFalse, sourceFile);
+      }
+      break;
+    }
+    if (context.coercion !== undefined) break;
+    if (parent.kind === K.CallExpression && (parent as ts.CallExpression).arguments[0] === node) {
+      const coercion = calleeCoercion((parent as ts.CallExpression).expression);
+      if (coercion === undefined) break;
+      context.coercion = coercion;
+      node = parent;
+      continue;
+    }
+    if (parent.kind === K.NewExpression && (parent as ts.NewExpression).arguments?.[0] === node &&
+        (parent as ts.NewExpression).expression.kind === K.Identifier &&
+        ((parent as ts.NewExpression).expression as ts.Identifier).text === 'URL') {
+      context.coercion = 'url';
+      node = parent;
+      continue;
+    }
+    if (parent.kind === K.PrefixUnaryExpression && (parent as ts.PrefixUnaryExpression).operator === K.PlusToken) {
+      context.coercion = 'number';
+      node = parent;
+      continue;
+    }
+    if (parent.kind === K.PropertyAccessExpression && (parent as ts.PropertyAccessExpression).expression === node) {
+      const method = (parent as ts.PropertyAccessExpression).name.text;
+      const call = parent.parent;
+      if (call.kind !== K.CallExpression || (call as ts.CallExpression).expression !== parent) break;
+      if (method === 'split') {
+        context.coercion = 'split';
+        node = call;
+        continue;
+      }
+      if (NORMALISERS.has(method)) {
+        node = call;
+        continue;
+      }
+    }
+    break;
+  }
+  return context;
+}
+
+function calleeCoercion(callee: ts.Expression): EnvCoercion | undefined {
+  if (callee.kind === K.Identifier) {
+    const name = (callee as ts.Identifier).text;
+    if (NUMBER_FUNCTIONS.has(name)) return 'number';
+    if (name === 'Boolean') return 'boolean';
+    return undefined;
+  }
+  if (callee.kind === K.PropertyAccessExpression) {
+    const access = callee as ts.PropertyAccessExpression;
+    const owner = access.expression.kind === K.Identifier ? (access.expression as ts.Identifier).text : '';
+    if (owner === 'JSON' && access.name.text === 'parse') return 'json';
+    if (owner === 'Number' && (access.name.text === 'parseInt' || access.name.text === 'parseFloat')) return 'number';
+  }
+  return undefined;
+}
+
+function isEquality(operator: ts.SyntaxKind): boolean {
+  return (
+    operator === K.EqualsEqualsEqualsToken ||
+    operator === K.ExclamationEqualsEqualsToken ||
+    operator === K.EqualsEqualsToken ||
+    operator === K.ExclamationEqualsToken
+  );
+}

@@ -1,0 +1,124 @@
+// Recognises filesystem calls by how `fs` was imported, never by type: `fs.writeFile`,
+// `fsp.mkdir`, a named `writeFile`, `require('fs').rmSync`, plus Express's file-serving reads.
+import { ts } from 'ts-morph';
+import type { FsAccess } from './app-model.js';
+import { dottedName, requireSpecifier, skipWrappers } from './syntax.js';
+
+const K = ts.SyntaxKind;
+
+const FS_MODULES = new Set(['fs', 'node:fs', 'fs-extra', 'graceful-fs', 'original-fs']);
+const FS_PROMISE_MODULES = new Set(['fs/promises', 'node:fs/promises']);
+
+const ACCESS: Record<string, FsAccess> = {};
+for (const name of [
+  'writeFile', 'appendFile', 'createWriteStream', 'rename', 'copyFile', 'cp', 'mkdir', 'mkdtemp', 'symlink', 'link',
+  'truncate', 'outputFile', 'outputJson', 'outputJSON', 'writeJson', 'writeJSON', 'copy', 'move', 'ensureDir',
+  'ensureFile', 'mkdirp', 'mkdirs',
+]) {
+  ACCESS[name] = 'write';
+}
+for (const name of ['rm', 'unlink', 'rmdir', 'remove', 'emptyDir']) ACCESS[name] = 'delete';
+for (const name of [
+  'readFile', 'createReadStream', 'readdir', 'stat', 'lstat', 'exists', 'access', 'readJson', 'readJSON', 'pathExists',
+  'opendir', 'watch', 'watchFile', 'realpath',
+]) {
+  ACCESS[name] = 'read';
+}
+/** Calls that take (source, destination): the destination is what gets written. */
+const TWO_PATHS = new Set(['rename', 'copyFile', 'cp', 'copy', 'move', 'symlink', 'link']);
+
+export interface FsImport {
+  module: string;
+  name: string;
+}
+
+export interface RecognisedFsCall {
+  api: string;
+  access: FsAccess;
+  pathArgument?: ts.Expression;
+}
+
+/**
+ * `lookup` resolves a local name to the import it stands for. Returns undefined for calls that
+ * are not filesystem calls.
+ */
+export function recogniseFsCall(
+  call: ts.CallExpression,
+  lookup: (name: string) => FsImport | undefined,
+): RecognisedFsCall | undefined {
+  const callee = skipWrappers(call.expression);
+  let prefix: string | undefined;
+  let method: string | undefined;
+  if (callee.kind === K.Identifier) {
+    const imported = lookup((callee as ts.Identifier).text);
+    if (isServeStaticImport(imported) && call.arguments[0] !== undefined) {
+      return { api: 'express.static', access: 'read', pathArgument: call.arguments[0] };
+    }
+    if (imported === undefined || imported.name === '*' || imported.name === 'default') return undefined;
+    if (FS_PROMISE_MODULES.has(imported.module)) prefix = 'fs.promises';
+    else if (FS_MODULES.has(imported.module)) prefix = 'fs';
+    method = imported.name;
+  } else if (callee.kind === K.PropertyAccessExpression) {
+    const access = callee as ts.PropertyAccessExpression;
+    method = access.name.text;
+    prefix = fsObject(access.expression, lookup);
+    if (prefix === undefined) return expressFileCall(call, access);
+  }
+  if (prefix === undefined || method === undefined) return undefined;
+  const base = method.endsWith('Sync') ? method.slice(0, -4) : method;
+  const access = ACCESS[base];
+  if (access === undefined) return undefined;
+  const pathArgument = TWO_PATHS.has(base) ? call.arguments[1] : call.arguments[0];
+  return { api: `${prefix}.${method}`, access, ...(pathArgument === undefined ? {} : { pathArgument }) };
+}
+
+/** `fs`, `fs.promises`, `fsp`, `require('fs')` → the normalised API prefix. */
+function fsObject(node: ts.Expression, lookup: (name: string) => FsImport | undefined): string | undefined {
+  const object = skipWrappers(node);
+  if (object.kind === K.Identifier) {
+    const imported = lookup((object as ts.Identifier).text);
+    if (imported === undefined) return undefined;
+    const whole = imported.name === '*' || imported.name === 'default';
+    if (FS_PROMISE_MODULES.has(imported.module) && whole) return 'fs.promises';
+    if (FS_MODULES.has(imported.module)) {
+      if (whole) return 'fs';
+      if (imported.name === 'promises') return 'fs.promises';
+    }
+    return undefined;
+  }
+  if (object.kind === K.PropertyAccessExpression) {
+    const access = object as ts.PropertyAccessExpression;
+    if (access.name.text === 'promises' && fsObject(access.expression, lookup) === 'fs') return 'fs.promises';
+    return undefined;
+  }
+  const required = requireSpecifier(object);
+  if (required !== undefined) {
+    if (FS_PROMISE_MODULES.has(required)) return 'fs.promises';
+    if (FS_MODULES.has(required)) return 'fs';
+  }
+  return undefined;
+}
+
+/** `res.sendFile(p)`, `res.download(p)`, `express.static(dir)`: the app serves files from that path. */
+function expressFileCall(call: ts.CallExpression, access: ts.PropertyAccessExpression): RecognisedFsCall | undefined {
+  const method = access.name.text;
+  const receiver = dottedName(access.expression);
+  const first = call.arguments[0];
+  if (receiver === undefined || first === undefined) return undefined;
+  if ((method === 'sendFile' || method === 'download') && /(^|\.)(res|response|reply)$/i.test(receiver)) {
+    return { api: `res.${method}`, access: 'read', pathArgument: first };
+  }
+  if (method === 'static' && /(^|\.)(express|serveStatic)$/i.test(receiver)) {
+    return { api: 'express.static', access: 'read', pathArgument: first };
+  }
+  return undefined;
+}
+
+/** `serveStatic(dir)` from `serve-static`, or `express.static` imported as `{ static as serve }`. */
+function isServeStaticImport(imported: FsImport | undefined): boolean {
+  return (
+    imported !== undefined &&
+    ((imported.module === 'serve-static' && (imported.name === 'default' || imported.name === '*')) ||
+      (imported.module === 'express' && imported.name === 'static'))
+  );
+}

@@ -1,0 +1,118 @@
+// Names the entry points code runs in at runtime — routes, queue workers, timers, listeners —
+// and recognises the callbacks that run synchronously where they are passed.
+import { ts } from 'ts-morph';
+import { dottedName, isFunctionLike, skipWrappers, stringValue } from './syntax.js';
+
+const K = ts.SyntaxKind;
+
+const ROUTE_METHODS = new Set(['get', 'post', 'put', 'patch', 'delete', 'all', 'use', 'head', 'options']);
+const TIMERS = new Set(['setInterval', 'setTimeout', 'setImmediate']);
+const LISTENER_METHODS = new Set(['on', 'once', 'addListener', 'addEventListener', 'prependListener']);
+const APP_LIKE = /(^|\.)(app|router|server|api|fastify|koa)$/i;
+
+/** Array callbacks that run before the call returns. */
+const SYNC_ITERATION = new Set([
+  'forEach', 'map', 'flatMap', 'filter', 'reduce', 'reduceRight', 'some', 'every', 'find', 'findIndex',
+  'findLast', 'findLastIndex', 'sort',
+]);
+/**
+ * Promise continuations run once, soon after the call: at top level they are part of start-up
+ * (`loadConfig().then(c => …)`), not of serving requests. A deliberate widening of "init".
+ */
+const CONTINUATIONS = new Set(['then', 'catch', 'finally']);
+
+/** The handler a call registers its function arguments as, e.g. `POST /login/code`. */
+export function callHandlerLabel(call: ts.CallExpression): string | undefined {
+  const callee = skipWrappers(call.expression);
+  if (callee.kind === K.Identifier) {
+    const name = (callee as ts.Identifier).text;
+    return TIMERS.has(name) ? `${name} callback` : undefined;
+  }
+  if (callee.kind !== K.PropertyAccessExpression) return undefined;
+  const access = callee as ts.PropertyAccessExpression;
+  const method = access.name.text;
+  const receiver = dottedName(access.expression);
+  const first = call.arguments[0];
+  if (ROUTE_METHODS.has(method)) {
+    const path = stringValue(first);
+    if (path !== undefined && (path.startsWith('/') || path === '*') && hasFunctionArgument(call, 1)) {
+      return `${method.toUpperCase()} ${path}`;
+    }
+    // router.route('/x').get(handler)
+    const routed = access.expression;
+    if (routed.kind === K.CallExpression) {
+      const route = routedPath(routed as ts.CallExpression);
+      if (route !== undefined) return `${method.toUpperCase()} ${route}`;
+    }
+    if (method === 'use' && receiver !== undefined && APP_LIKE.test(receiver)) return 'middleware';
+    return undefined;
+  }
+  if (TIMERS.has(method) && (receiver === 'timers' || receiver === 'global' || receiver === 'globalThis')) {
+    return `${method} callback`;
+  }
+  if (method === 'schedule' && receiver !== undefined && /cron/i.test(receiver)) return 'cron.schedule callback';
+  if (method === 'scheduleJob') return 'scheduleJob callback';
+  if (LISTENER_METHODS.has(method)) {
+    const event = stringValue(first);
+    if (event !== undefined) return `'${event}' listener`;
+  }
+  if (method === 'process' && receiver !== undefined && hasFunctionArgument(call, 0)) {
+    const queue = stringValue(first);
+    return queue !== undefined ? `queue processor "${queue}"` : `${receiver}.process processor`;
+  }
+  return undefined;
+}
+
+/** `new Worker('csv-import', async job => …)` (BullMQ) and `new CronJob('* * * * *', fn)`. */
+export function newHandlerLabel(expression: ts.NewExpression): string | undefined {
+  const callee = dottedName(expression.expression);
+  const args = expression.arguments;
+  if (callee === undefined || args === undefined) return undefined;
+  const last = callee.slice(callee.lastIndexOf('.') + 1);
+  if (last === 'Worker') {
+    const queue = stringValue(args[0]);
+    if (queue !== undefined && args.length > 1) return `BullMQ worker "${queue}"`;
+  }
+  if (last === 'CronJob') return 'CronJob callback';
+  return undefined;
+}
+
+export type CallbackRole = 'sync' | 'unknown';
+
+/** Whether the function arguments of `call` run synchronously while the call runs. */
+export function callbackRole(call: ts.CallExpression): CallbackRole {
+  const callee = skipWrappers(call.expression);
+  if (callee.kind === K.PropertyAccessExpression) {
+    const method = (callee as ts.PropertyAccessExpression).name.text;
+    if (SYNC_ITERATION.has(method) || CONTINUATIONS.has(method)) return 'sync';
+  }
+  return 'unknown';
+}
+
+/** `(() => { … })()`, `(async function () { … })()`. */
+export function isImmediatelyInvoked(fn: ts.Node): boolean {
+  let node: ts.Node = fn;
+  while (node.parent.kind === K.ParenthesizedExpression) node = node.parent;
+  return node.parent.kind === K.CallExpression && (node.parent as ts.CallExpression).expression === node;
+}
+
+function hasFunctionArgument(call: ts.CallExpression, from: number): boolean {
+  for (let index = from; index < call.arguments.length; index++) {
+    const argument = call.arguments[index]!;
+    if (isFunctionLike(argument) || argument.kind === K.Identifier || argument.kind === K.CallExpression) return true;
+  }
+  return false;
+}
+
+function routedPath(call: ts.CallExpression): string | undefined {
+  const callee = call.expression;
+  if (callee.kind === K.PropertyAccessExpression) {
+    const access = callee as ts.PropertyAccessExpression;
+    if (access.name.text === 'route') return stringValue(call.arguments[0]);
+    // router.route('/x').get(a).post(b): the receiver of `.post` is the `.get(...)` call.
+    if (ROUTE_METHODS.has(access.name.text) && access.expression.kind === K.CallExpression) {
+      return routedPath(access.expression as ts.CallExpression);
+    }
+  }
+  return undefined;
+}

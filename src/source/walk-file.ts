@@ -1,0 +1,942 @@
+// The single traversal of one file over raw compiler nodes. It resolves names through a scope
+// stack, tracks when each site runs (module load or runtime, and in which handler), and records
+// module bindings with their mutations and reads, filesystem calls and env reads in one pass.
+import { ts } from 'ts-morph';
+import type {
+  EnvRead,
+  FsCall,
+  ModuleBinding,
+  MutationSite,
+  Site,
+  SiteTime,
+  SourceFileFacts,
+} from './app-model.js';
+import type { Span } from '../findings.js';
+import { envContext } from './env-reads.js';
+import { recogniseFsCall, type FsImport } from './fs-calls.js';
+import { callbackRole, callHandlerLabel, isImmediatelyInvoked, newHandlerLabel } from './handlers.js';
+import { initializerKind, isReadonlyDeclaration } from './initializers.js';
+import { classifyUse, confirmMutation, type Use } from './mutations.js';
+import { foldPath, type PathScope } from './path-roots.js';
+import { ScopeStack, type ClassEntry, type Entry, type FunctionInfo } from './scopes.js';
+import {
+  climbWrappers,
+  dottedName,
+  hasModifier,
+  isFunctionLike,
+  isProcessEnv,
+  nodeText,
+  requireSpecifier,
+  skipWrappers,
+  stringValue,
+} from './syntax.js';
+
+const K = ts.SyntaxKind;
+
+/** What an export name of a file stands for. */
+export type ExportTarget = { binding: ModuleBinding } | { staticFields: Map<string, ModuleBinding> };
+
+/** `export { a as b } from './x'` (`name` `*` for `export * from`). */
+export interface ReExport {
+  specifier: string;
+  name: string;
+  as: string;
+}
+
+export interface SiteUse {
+  site: Site;
+  mutation?: Use['mutation'];
+}
+
+/**
+ * A use of something imported from a relative module, attached to the exporting file's binding
+ * once every file is walked. `member` is the use of `imported.member` — a namespace member
+ * (`s.jobs`) or a static field of an imported class (`Store.sessions`).
+ */
+export interface CrossFileUse {
+  specifier: string;
+  /** The export name, `default`, or `*` for a namespace / whole `require()`. */
+  name: string;
+  use: SiteUse;
+  member?: { name: string; use: SiteUse };
+}
+
+export interface FileWalk {
+  facts: SourceFileFacts;
+  exports: Map<string, ExportTarget>;
+  reexports: ReExport[];
+  crossFileUses: CrossFileUse[];
+}
+
+interface Context {
+  time: SiteTime;
+  /** Inside a module-level function whose time is decided by its call sites after the walk. */
+  deferred?: FunctionInfo;
+  handler?: string;
+}
+
+const INIT: Context = { time: 'init' };
+const RUNTIME: Context = { time: 'runtime' };
+
+export function walkFile(sourceFile: ts.SourceFile, file: string): FileWalk {
+  return new FileWalker(sourceFile, file).run();
+}
+
+class FileWalker {
+  private readonly scopes = new ScopeStack();
+  /** Names worth resolving when referenced: module-level names and aliases. Everything else is skipped cheaply. */
+  private readonly interesting = new Set<string>();
+  private readonly facts: SourceFileFacts;
+  private readonly exports = new Map<string, ExportTarget>();
+  private readonly reexports: ReExport[] = [];
+  private readonly crossFileUses: CrossFileUse[] = [];
+  private readonly functions: FunctionInfo[] = [];
+  private readonly classes = new Map<ts.Node, ClassEntry>();
+  /** `export { a as b }`, `export default a`, `module.exports = { a }`: bound after the walk. */
+  private readonly localExports: { local: string; as: string }[] = [];
+  private context: Context = INIT;
+  /** The class whose static members `this` refers to, inside static methods and blocks. */
+  private staticClass: ClassEntry | undefined;
+  /** `const handler = wrap(async (req, res) => …)`: the wrapped callback belongs to `handler`. */
+  private wrapper: { call: ts.Node; fn: FunctionInfo } | undefined;
+  /** `app.post('/x', wrap(async (req, res) => …))`: the wrapped callback runs as the route. */
+  private wrappedRoute: { call: ts.Node; label: string } | undefined;
+  /** `items.forEach(load)`: a function passed to a synchronous callback is called there, not escaped. */
+  private syncArgument: ts.Node | undefined;
+
+  constructor(
+    private readonly sourceFile: ts.SourceFile,
+    private readonly file: string,
+  ) {
+    this.facts = { path: file, bindings: [], fsCalls: [], envReads: [] };
+  }
+
+  run(): FileWalk {
+    this.scopes.push();
+    this.predeclare(this.sourceFile.statements, true);
+    for (const statement of this.sourceFile.statements) this.visit(statement);
+    this.bindLocalExports();
+    for (const fn of this.functions) {
+      const resolved = resolveFunction(fn);
+      for (const site of fn.sites) {
+        site.time = resolved.time;
+        if (resolved.handler === undefined) delete site.handler;
+        else site.handler = resolved.handler;
+      }
+    }
+    return { facts: this.facts, exports: this.exports, reexports: this.reexports, crossFileUses: this.crossFileUses };
+  }
+
+  // ---- the traversal -------------------------------------------------------------------------
+
+  private readonly visit = (node: ts.Node): void => {
+    const kind = node.kind;
+    if (kind >= K.FirstTypeNode && kind <= K.LastTypeNode) return;
+    switch (kind) {
+      case K.Identifier:
+        this.onReference(node as ts.Identifier);
+        return;
+      case K.ThisKeyword:
+        this.onThis(node);
+        return;
+      case K.PropertyAccessExpression:
+        this.onPropertyAccess(node as ts.PropertyAccessExpression);
+        return;
+      case K.ElementAccessExpression:
+        this.onElementAccess(node as ts.ElementAccessExpression);
+        return;
+      case K.CallExpression:
+        this.onCall(node as ts.CallExpression);
+        return;
+      case K.NewExpression:
+        this.onNew(node as ts.NewExpression);
+        return;
+      case K.VariableDeclaration:
+        this.onVariable(node as ts.VariableDeclaration);
+        return;
+      case K.FunctionDeclaration:
+      case K.FunctionExpression:
+      case K.ArrowFunction:
+      case K.MethodDeclaration:
+      case K.Constructor:
+      case K.GetAccessor:
+      case K.SetAccessor:
+        this.onFunction(node as ts.FunctionLikeDeclaration, this.functionContext(node as ts.FunctionLikeDeclaration), this.staticClass);
+        return;
+      case K.ClassDeclaration:
+      case K.ClassExpression:
+        this.onClass(node as ts.ClassLikeDeclaration);
+        return;
+      case K.Block:
+        this.onBlock((node as ts.Block).statements);
+        return;
+      case K.CaseBlock:
+        this.scopes.push();
+        for (const clause of (node as ts.CaseBlock).clauses) this.predeclare(clause.statements, false);
+        ts.forEachChild(node, this.visit);
+        this.scopes.pop();
+        return;
+      case K.ForStatement:
+      case K.ForInStatement:
+      case K.ForOfStatement: {
+        this.scopes.push();
+        const initializer = (node as ts.ForStatement).initializer;
+        if (initializer !== undefined && initializer.kind === K.VariableDeclarationList) {
+          const list = initializer as ts.VariableDeclarationList;
+          const isConst = (list.flags & ts.NodeFlags.Const) !== 0;
+          for (const declaration of list.declarations) this.declareVariable(declaration, isConst ? 'const' : 'let', false, false);
+        }
+        ts.forEachChild(node, this.visit);
+        this.scopes.pop();
+        return;
+      }
+      case K.CatchClause: {
+        this.scopes.push();
+        const clause = node as ts.CatchClause;
+        if (clause.variableDeclaration !== undefined) this.declarePattern(clause.variableDeclaration.name);
+        this.visit(clause.block);
+        this.scopes.pop();
+        return;
+      }
+      case K.PropertyAssignment: {
+        const property = node as ts.PropertyAssignment;
+        if (property.name.kind === K.ComputedPropertyName) this.visit(property.name);
+        this.visit(property.initializer);
+        return;
+      }
+      case K.ShorthandPropertyAssignment: {
+        const property = node as ts.ShorthandPropertyAssignment;
+        this.onReference(property.name);
+        if (property.objectAssignmentInitializer !== undefined) this.visit(property.objectAssignmentInitializer);
+        return;
+      }
+      case K.PropertyDeclaration: {
+        const property = node as ts.PropertyDeclaration;
+        if (property.name.kind === K.ComputedPropertyName) this.visit(property.name);
+        if (property.initializer !== undefined) this.visit(property.initializer);
+        return;
+      }
+      case K.BindingElement: {
+        const element = node as ts.BindingElement;
+        if (element.propertyName?.kind === K.ComputedPropertyName) this.visit(element.propertyName);
+        if (element.name.kind !== K.Identifier) this.visit(element.name);
+        if (element.initializer !== undefined) this.visit(element.initializer);
+        return;
+      }
+      case K.BinaryExpression:
+        this.onCommonJsExport(node as ts.BinaryExpression);
+        ts.forEachChild(node, this.visit);
+        return;
+      case K.LabeledStatement:
+        this.visit((node as ts.LabeledStatement).statement);
+        return;
+      case K.JsxAttribute: {
+        const initializer = (node as ts.JsxAttribute).initializer;
+        if (initializer !== undefined) this.visit(initializer);
+        return;
+      }
+      case K.ImportDeclaration:
+      case K.ImportEqualsDeclaration:
+      case K.ExportDeclaration:
+      case K.InterfaceDeclaration:
+      case K.TypeAliasDeclaration:
+      case K.TypeParameter:
+      case K.EnumDeclaration:
+      case K.ModuleDeclaration:
+      case K.IndexSignature:
+      case K.MetaProperty:
+      case K.QualifiedName:
+      case K.BreakStatement:
+      case K.ContinueStatement:
+      case K.Decorator:
+        return;
+      default:
+        ts.forEachChild(node, this.visit);
+    }
+  };
+
+  private onBlock(statements: ts.NodeArray<ts.Statement>): void {
+    this.scopes.push();
+    this.predeclare(statements, false);
+    for (const statement of statements) this.visit(statement);
+    this.scopes.pop();
+  }
+
+  private onFunction(fn: ts.FunctionLikeDeclaration, context: Context, staticClass: ClassEntry | undefined): void {
+    if (fn.name !== undefined && fn.name.kind === K.ComputedPropertyName) this.visit(fn.name);
+    const savedContext = this.context;
+    const savedStatic = this.staticClass;
+    this.context = context;
+    // Arrow functions keep the `this` of where they are written; other functions get their own.
+    if (fn.kind !== K.ArrowFunction) this.staticClass = staticClass;
+    this.scopes.push();
+    if (fn.kind === K.FunctionExpression && fn.name !== undefined) this.scopes.declare(fn.name.text);
+    for (const parameter of fn.parameters) this.declarePattern(parameter.name);
+    for (const parameter of fn.parameters) {
+      if (parameter.name.kind !== K.Identifier) this.visit(parameter.name);
+      if (parameter.initializer !== undefined) this.visit(parameter.initializer);
+    }
+    if (fn.body !== undefined) this.visit(fn.body);
+    this.scopes.pop();
+    this.context = savedContext;
+    this.staticClass = savedStatic;
+  }
+
+  /** The time of a function met in the generic walk (not as a known callback). */
+  private functionContext(fn: ts.FunctionLikeDeclaration): Context {
+    if (fn.kind === K.FunctionDeclaration && this.scopes.depth === 1 && fn.name !== undefined) {
+      const entry = this.scopes.moduleEntry(fn.name.text);
+      if (entry?.kind === 'function') return { time: 'init', deferred: entry.fn };
+    }
+    if ((fn.kind === K.ArrowFunction || fn.kind === K.FunctionExpression) && isImmediatelyInvoked(fn)) return this.context;
+    return this.nestedContext();
+  }
+
+  /** A callback handed to code we do not know: at module load it may run any time later; inside a function it runs with it. */
+  private nestedContext(): Context {
+    return this.context.time === 'init' && this.context.deferred === undefined ? RUNTIME : this.context;
+  }
+
+  private onClass(node: ts.ClassLikeDeclaration): void {
+    const entry = this.classes.get(node);
+    for (const clause of node.heritageClauses ?? []) {
+      for (const type of clause.types) this.visit(type.expression);
+    }
+    const classContext = this.context;
+    const memberContext = this.nestedContext();
+    const savedContext = this.context;
+    const savedStatic = this.staticClass;
+    for (const member of node.members) {
+      const isStatic = hasModifier(member, K.StaticKeyword);
+      switch (member.kind) {
+        case K.PropertyDeclaration: {
+          const property = member as ts.PropertyDeclaration;
+          if (property.name.kind === K.ComputedPropertyName) this.visit(property.name);
+          if (property.initializer === undefined) break;
+          // Static initializers run when the class is evaluated; instance ones when it is constructed.
+          this.context = isStatic ? classContext : memberContext;
+          this.staticClass = isStatic ? entry : undefined;
+          this.visit(property.initializer);
+          this.context = savedContext;
+          this.staticClass = savedStatic;
+          break;
+        }
+        case K.MethodDeclaration:
+        case K.GetAccessor:
+        case K.SetAccessor:
+          this.onFunction(member as ts.FunctionLikeDeclaration, memberContext, isStatic ? entry : undefined);
+          break;
+        case K.Constructor:
+          this.onFunction(member as ts.ConstructorDeclaration, memberContext, undefined);
+          break;
+        case K.ClassStaticBlockDeclaration:
+          this.context = classContext;
+          this.staticClass = entry;
+          this.visit((member as ts.ClassStaticBlockDeclaration).body);
+          this.context = savedContext;
+          this.staticClass = savedStatic;
+          break;
+        default:
+          break;
+      }
+    }
+  }
+
+  private onVariable(declaration: ts.VariableDeclaration): void {
+    const initializer = declaration.initializer;
+    const bare = initializer === undefined ? undefined : skipWrappers(initializer);
+    if (declaration.name.kind === K.ObjectBindingPattern && bare !== undefined && isProcessEnv(bare)) {
+      this.recordEnvDestructuring(declaration.name);
+    }
+    if (declaration.name.kind !== K.Identifier) this.visit(declaration.name);
+    if (initializer === undefined || bare === undefined) return;
+    if (this.scopes.depth === 1 && declaration.name.kind === K.Identifier) {
+      const entry = this.scopes.moduleEntry(declaration.name.text);
+      if (entry?.kind === 'binding' && entry.fn !== undefined) {
+        if (isFunctionLike(bare)) {
+          this.onFunction(bare, { time: 'init', deferred: entry.fn }, undefined);
+          return;
+        }
+        const savedWrapper = this.wrapper;
+        this.wrapper = { call: bare, fn: entry.fn };
+        this.visit(initializer);
+        this.wrapper = savedWrapper;
+        return;
+      }
+    }
+    this.visit(initializer);
+  }
+
+  private onCall(call: ts.CallExpression): void {
+    const recognised = recogniseFsCall(call, this.fsLookup);
+    if (recognised !== undefined) {
+      const site = this.site(call) as FsCall;
+      site.api = recognised.api;
+      site.access = recognised.access;
+      if (recognised.pathArgument !== undefined) {
+        site.path = { ...foldPath(recognised.pathArgument, this.pathScope), text: nodeText(recognised.pathArgument, this.sourceFile) };
+      }
+      this.facts.fsCalls.push(site);
+    }
+    const label = callHandlerLabel(call) ?? (this.wrappedRoute?.call === call ? this.wrappedRoute.label : undefined);
+    const role = label === undefined ? callbackRole(call) : 'unknown';
+    this.visit(call.expression);
+    for (const argument of call.arguments) {
+      const bare = skipWrappers(argument);
+      if (isFunctionLike(bare)) {
+        let context: Context;
+        if (label !== undefined) context = { time: 'runtime', handler: label };
+        else if (role === 'sync') context = this.context;
+        else if (this.wrapper?.call === call) context = { time: 'init', deferred: this.wrapper.fn };
+        else context = this.nestedContext();
+        this.onFunction(bare, context, this.staticClass);
+        continue;
+      }
+      if (label !== undefined && bare.kind === K.Identifier) this.registerHandler(bare as ts.Identifier, label);
+      const savedRoute = this.wrappedRoute;
+      const savedSync = this.syncArgument;
+      if (label !== undefined && bare.kind === K.CallExpression) this.wrappedRoute = { call: bare, label };
+      if (role === 'sync' && bare.kind === K.Identifier) this.syncArgument = bare;
+      this.visit(argument);
+      this.wrappedRoute = savedRoute;
+      this.syncArgument = savedSync;
+    }
+  }
+
+  private onNew(expression: ts.NewExpression): void {
+    const label = newHandlerLabel(expression);
+    // A promise executor runs synchronously inside `new Promise`.
+    const synchronous = expression.expression.kind === K.Identifier && (expression.expression as ts.Identifier).text === 'Promise';
+    this.visit(expression.expression);
+    for (const argument of expression.arguments ?? []) {
+      const bare = skipWrappers(argument);
+      if (isFunctionLike(bare)) {
+        const context = label !== undefined ? { time: 'runtime' as const, handler: label } : synchronous ? this.context : this.nestedContext();
+        this.onFunction(bare, context, this.staticClass);
+        continue;
+      }
+      if (label !== undefined && bare.kind === K.Identifier) this.registerHandler(bare as ts.Identifier, label);
+      this.visit(argument);
+    }
+  }
+
+  private onPropertyAccess(access: ts.PropertyAccessExpression): void {
+    const object = access.expression;
+    if (isProcessEnv(object) || this.isEnvAlias(object)) {
+      this.recordEnvRead(access.name.text, access);
+      return;
+    }
+    this.visit(object);
+  }
+
+  private onElementAccess(access: ts.ElementAccessExpression): void {
+    const object = access.expression;
+    if (isProcessEnv(object) || this.isEnvAlias(object)) {
+      const name = stringValue(access.argumentExpression);
+      if (name !== undefined) {
+        this.recordEnvRead(name, access);
+        return;
+      }
+    }
+    this.visit(object);
+    this.visit(access.argumentExpression);
+  }
+
+  private isEnvAlias(node: ts.Node): boolean {
+    if (node.kind !== K.Identifier || !this.interesting.has((node as ts.Identifier).text)) return false;
+    return this.scopes.lookup((node as ts.Identifier).text)?.kind === 'process-env';
+  }
+
+  // ---- references ----------------------------------------------------------------------------
+
+  private onReference(identifier: ts.Identifier): void {
+    const name = identifier.text;
+    if (!this.interesting.has(name)) return;
+    const entry = this.scopes.lookup(name);
+    if (entry === undefined) return;
+    switch (entry.kind) {
+      case 'binding':
+        this.recordUse(entry.binding, identifier);
+        if (entry.fn !== undefined) this.recordFunctionReference(entry.fn, identifier);
+        return;
+      case 'function':
+        this.recordFunctionReference(entry.fn, identifier);
+        return;
+      case 'local':
+        if (entry.alias !== undefined) this.recordUse(entry.alias, identifier);
+        return;
+      case 'class': {
+        const member = memberAccess(identifier);
+        const field = member === undefined ? undefined : entry.staticFields.get(member.name);
+        if (field !== undefined && member !== undefined) this.recordUse(field, member.node);
+        return;
+      }
+      case 'import':
+        if (entry.module.startsWith('.')) this.recordCrossFileUse(entry.module, entry.name, identifier);
+        return;
+      default:
+        return;
+    }
+  }
+
+  private onThis(node: ts.Node): void {
+    if (this.staticClass === undefined) return;
+    const member = memberAccess(node);
+    const field = member === undefined ? undefined : this.staticClass.staticFields.get(member.name);
+    if (field !== undefined && member !== undefined) this.recordUse(field, member.node);
+  }
+
+  private recordUse(binding: ModuleBinding, reference: ts.Node): void {
+    const use = classifyUse(reference);
+    const confirmed = confirmMutation(binding.initializer, use.mutation);
+    const site = this.site(confirmed === undefined ? reference : use.node);
+    if (confirmed === undefined) {
+      binding.reads.push(site);
+      return;
+    }
+    const mutation = site as MutationSite;
+    mutation.kind = confirmed.kind;
+    if (confirmed.method !== undefined) mutation.method = confirmed.method;
+    binding.mutations.push(mutation);
+  }
+
+  private recordCrossFileUse(specifier: string, name: string, identifier: ts.Identifier): void {
+    const use = classifyUse(identifier);
+    const record: CrossFileUse = { specifier, name, use: { site: this.site(use.node), mutation: use.mutation } };
+    const member = memberAccess(identifier);
+    if (member !== undefined) {
+      const memberUse = classifyUse(member.node);
+      record.member = { name: member.name, use: { site: this.site(memberUse.node), mutation: memberUse.mutation } };
+    }
+    this.crossFileUses.push(record);
+  }
+
+  private recordFunctionReference(fn: FunctionInfo, identifier: ts.Identifier): void {
+    const node = climbWrappers(identifier);
+    const parent = node.parent;
+    if ((parent.kind === K.CallExpression && (parent as ts.CallExpression).expression === node) || this.syncArgument === identifier) {
+      fn.calls.push({ time: this.context.time, deferred: this.context.deferred, handler: this.context.handler });
+    } else {
+      fn.escapes = true;
+    }
+  }
+
+  private registerHandler(identifier: ts.Identifier, label: string): void {
+    if (!this.interesting.has(identifier.text)) return;
+    const entry = this.scopes.lookup(identifier.text);
+    const fn = entry?.kind === 'function' ? entry.fn : entry?.kind === 'binding' ? entry.fn : undefined;
+    if (fn !== undefined && !fn.handlerLabels.includes(label)) fn.handlerLabels.push(label);
+  }
+
+  // ---- env reads -----------------------------------------------------------------------------
+
+  private recordEnvRead(name: string, node: ts.Node): void {
+    const outer = climbWrappers(node);
+    const parent = outer.parent;
+    // `process.env.X ? process.env.X : 'd'`: the condition already records the read and its fallback.
+    if (parent.kind === K.ConditionalExpression && (parent as ts.ConditionalExpression).whenTrue === outer &&
+        nodeText((parent as ts.ConditionalExpression).condition, this.sourceFile) === nodeText(node, this.sourceFile)) {
+      return;
+    }
+    const context = envContext(node, this.sourceFile);
+    const read = this.site(node) as EnvRead;
+    read.name = name;
+    read.hasDefault = context.hasDefault;
+    if (context.defaultText !== undefined) read.defaultText = context.defaultText;
+    if (context.coercion !== undefined) read.coercion = context.coercion;
+    this.facts.envReads.push(read);
+  }
+
+  private recordEnvDestructuring(pattern: ts.ObjectBindingPattern): void {
+    for (const element of pattern.elements) {
+      if (element.dotDotDotToken !== undefined) continue;
+      const key = element.propertyName ?? element.name;
+      const name = key.kind === K.Identifier ? key.text : stringValue(key);
+      if (name === undefined) continue;
+      const read = this.site(element) as EnvRead;
+      read.name = name;
+      read.hasDefault = element.initializer !== undefined;
+      if (element.initializer !== undefined) read.defaultText = nodeText(element.initializer, this.sourceFile);
+      this.facts.envReads.push(read);
+    }
+  }
+
+  // ---- declarations --------------------------------------------------------------------------
+
+  /**
+   * Declares a block's names before its statements are walked, so a use before the declaration
+   * (a function calling a helper declared below) resolves. `var` is declared in the block it is
+   * written in rather than hoisted to its function: an approximation that only matters for a
+   * `var` read outside the block that declares it.
+   */
+  private predeclare(statements: ts.NodeArray<ts.Statement>, moduleLevel: boolean): void {
+    for (const statement of statements) {
+      switch (statement.kind) {
+        case K.VariableStatement: {
+          const list = (statement as ts.VariableStatement).declarationList;
+          const kind = (list.flags & (ts.NodeFlags.Const | ts.NodeFlags.Using)) !== 0 ? 'const' : (list.flags & ts.NodeFlags.Let) !== 0 ? 'let' : 'var';
+          const exported = moduleLevel && hasModifier(statement, K.ExportKeyword);
+          for (const declaration of list.declarations) this.declareVariable(declaration, kind, moduleLevel, exported);
+          break;
+        }
+        case K.FunctionDeclaration: {
+          const fn = statement as ts.FunctionDeclaration;
+          const exported = hasModifier(fn, K.ExportKeyword);
+          if (!moduleLevel) {
+            if (fn.name !== undefined) this.scopes.declare(fn.name.text);
+            break;
+          }
+          const info = this.newFunction(fn.name?.text ?? 'default', exported);
+          if (fn.name !== undefined) {
+            this.scopes.declare(fn.name.text, { kind: 'function', fn: info });
+            this.interesting.add(fn.name.text);
+          }
+          break;
+        }
+        case K.ClassDeclaration: {
+          const node = statement as ts.ClassDeclaration;
+          if (moduleLevel) this.declareClass(node);
+          else if (node.name !== undefined) this.scopes.declare(node.name.text);
+          break;
+        }
+        case K.EnumDeclaration:
+          this.scopes.declare((statement as ts.EnumDeclaration).name.text);
+          break;
+        case K.ImportDeclaration:
+          if (moduleLevel) this.declareImport(statement as ts.ImportDeclaration);
+          break;
+        case K.ImportEqualsDeclaration: {
+          const node = statement as ts.ImportEqualsDeclaration;
+          if (node.moduleReference.kind === K.ExternalModuleReference) {
+            const module = stringValue(node.moduleReference.expression);
+            if (module !== undefined) this.declareImported(node.name.text, module, '*');
+          } else {
+            this.scopes.declare(node.name.text);
+          }
+          break;
+        }
+        case K.ExportDeclaration:
+          if (moduleLevel) this.declareExportList(statement as ts.ExportDeclaration);
+          break;
+        case K.ExportAssignment: {
+          const node = statement as ts.ExportAssignment;
+          const value = skipWrappers(node.expression);
+          if (moduleLevel && value.kind === K.Identifier) {
+            this.localExports.push({ local: (value as ts.Identifier).text, as: node.isExportEquals === true ? 'module.exports' : 'default' });
+          }
+          break;
+        }
+        default:
+          break;
+      }
+    }
+  }
+
+  private declareVariable(declaration: ts.VariableDeclaration, kind: 'const' | 'let' | 'var', moduleLevel: boolean, exported: boolean): void {
+    const initializer = declaration.initializer;
+    const bare = initializer === undefined ? undefined : skipWrappers(initializer);
+    const required = requiredModule(bare);
+    if (declaration.name.kind === K.Identifier) {
+      const name = declaration.name.text;
+      if (required !== undefined) {
+        this.declareImported(name, required.module, required.name);
+        return;
+      }
+      if (bare !== undefined && isProcessEnv(bare)) {
+        this.scopes.declare(name, { kind: 'process-env' });
+        this.interesting.add(name);
+        return;
+      }
+      if (moduleLevel) {
+        const binding = this.newBinding(name, kind, declaration.name, initializer, declaration.type, exported);
+        const fn = bare !== undefined && (isFunctionLike(bare) || wrapsFunction(bare)) ? this.newFunction(name, exported) : undefined;
+        this.scopes.declare(name, { kind: 'binding', binding, init: initializer, isConst: kind === 'const', fn });
+        this.interesting.add(name);
+        return;
+      }
+      let alias: ModuleBinding | undefined;
+      if (bare !== undefined && bare.kind === K.Identifier && this.interesting.has((bare as ts.Identifier).text)) {
+        const target = this.scopes.lookup((bare as ts.Identifier).text);
+        if (target?.kind === 'binding' && target.fn === undefined) alias = target.binding;
+      }
+      if (alias !== undefined) this.interesting.add(name);
+      this.scopes.declare(name, { kind: 'local', init: initializer, isConst: kind === 'const', alias, depth: this.scopes.depth });
+      return;
+    }
+    this.declarePatternNames(declaration.name, (element, name) => {
+      const key = element.propertyName ?? element.name;
+      const exportName = key.kind === K.Identifier ? key.text : stringValue(key);
+      if (required !== undefined && required.name === '*' && declaration.name.kind === K.ObjectBindingPattern && exportName !== undefined) {
+        this.declareImported(name.text, required.module, exportName);
+      } else if (moduleLevel) {
+        const binding = this.newBinding(name.text, kind, name, undefined, undefined, exported);
+        binding.initializer = 'other';
+        this.scopes.declare(name.text, { kind: 'binding', binding, isConst: kind === 'const' });
+        this.interesting.add(name.text);
+      } else {
+        this.scopes.declare(name.text);
+      }
+    });
+  }
+
+  private declarePattern(name: ts.BindingName): void {
+    if (name.kind === K.Identifier) this.scopes.declare(name.text);
+    else this.declarePatternNames(name, (_, identifier) => this.scopes.declare(identifier.text));
+  }
+
+  private declarePatternNames(pattern: ts.BindingPattern, declare: (element: ts.BindingElement, name: ts.Identifier) => void): void {
+    for (const element of pattern.elements) {
+      if (element.kind === K.OmittedExpression) continue;
+      if (element.name.kind === K.Identifier) declare(element, element.name);
+      else this.declarePatternNames(element.name, declare);
+    }
+  }
+
+  private declareImport(node: ts.ImportDeclaration): void {
+    const module = stringValue(node.moduleSpecifier);
+    const clause = node.importClause;
+    if (module === undefined || clause === undefined || clause.isTypeOnly) return;
+    if (clause.name !== undefined) this.declareImported(clause.name.text, module, 'default');
+    const bindings = clause.namedBindings;
+    if (bindings === undefined) return;
+    if (bindings.kind === K.NamespaceImport) {
+      this.declareImported(bindings.name.text, module, '*');
+      return;
+    }
+    for (const element of bindings.elements) {
+      if (element.isTypeOnly) continue;
+      const imported = element.propertyName ?? element.name;
+      this.declareImported(element.name.text, module, imported.kind === K.Identifier ? imported.text : imported.text);
+    }
+  }
+
+  private declareImported(local: string, module: string, name: string): void {
+    this.scopes.declare(local, { kind: 'import', module, name });
+    this.interesting.add(local);
+  }
+
+  private declareExportList(node: ts.ExportDeclaration): void {
+    if (node.isTypeOnly) return;
+    const specifier = stringValue(node.moduleSpecifier);
+    const clause = node.exportClause;
+    if (clause === undefined) {
+      if (specifier !== undefined) this.reexports.push({ specifier, name: '*', as: '*' });
+      return;
+    }
+    if (clause.kind !== K.NamedExports) return;
+    for (const element of clause.elements) {
+      if (element.isTypeOnly) continue;
+      const local = (element.propertyName ?? element.name).text;
+      const as = element.name.text;
+      if (specifier !== undefined) this.reexports.push({ specifier, name: local, as });
+      else this.localExports.push({ local, as });
+    }
+  }
+
+  private declareClass(node: ts.ClassDeclaration): void {
+    const exported = hasModifier(node, K.ExportKeyword);
+    const isDefault = hasModifier(node, K.DefaultKeyword);
+    const className = node.name?.text ?? 'default';
+    const entry: ClassEntry = { kind: 'class', name: className, staticFields: new Map() };
+    for (const member of node.members) {
+      if (member.kind !== K.PropertyDeclaration || !hasModifier(member, K.StaticKeyword)) continue;
+      const property = member as ts.PropertyDeclaration;
+      if (property.name.kind !== K.Identifier && property.name.kind !== K.PrivateIdentifier) continue;
+      const binding = this.newBinding(property.name.text, 'static-field', property.name, property.initializer, property.type, false);
+      binding.className = className;
+      entry.staticFields.set(property.name.text, binding);
+    }
+    this.classes.set(node, entry);
+    if (node.name !== undefined) {
+      this.scopes.declare(node.name.text, entry);
+      this.interesting.add(node.name.text);
+    }
+    if (exported) this.exportClass(entry, isDefault ? 'default' : className);
+  }
+
+  private exportClass(entry: ClassEntry, as: string): void {
+    this.exports.set(as, { staticFields: entry.staticFields });
+    for (const [field, binding] of entry.staticFields) binding.exportedAs.push(`${as}.${field}`);
+  }
+
+  private newBinding(
+    name: string,
+    declarationKind: ModuleBinding['declarationKind'],
+    nameNode: ts.Node,
+    initializer: ts.Expression | undefined,
+    type: ts.TypeNode | undefined,
+    exported: boolean,
+  ): ModuleBinding {
+    const binding: ModuleBinding = {
+      name,
+      declarationKind,
+      exportedAs: exported ? [name] : [],
+      location: this.span(nameNode),
+      initializer: initializerKind(initializer),
+      readonly: isReadonlyDeclaration(type, initializer),
+      mutations: [],
+      reads: [],
+    };
+    this.facts.bindings.push(binding);
+    if (exported) this.exports.set(name, { binding });
+    return binding;
+  }
+
+  private newFunction(name: string, exported: boolean): FunctionInfo {
+    const fn: FunctionInfo = { name, exported, escapes: false, handlerLabels: [], calls: [], sites: [] };
+    this.functions.push(fn);
+    return fn;
+  }
+
+  /** `module.exports = { a, b: c }`, `module.exports = a`, `exports.a = a`. */
+  private onCommonJsExport(binary: ts.BinaryExpression): void {
+    if (binary.operatorToken.kind !== K.EqualsToken || this.context !== INIT) return;
+    const target = dottedName(binary.left);
+    if (target === undefined || (!target.startsWith('module.exports') && !target.startsWith('exports.'))) return;
+    const value = skipWrappers(binary.right);
+    if (target === 'module.exports') {
+      if (value.kind === K.Identifier) {
+        this.localExports.push({ local: (value as ts.Identifier).text, as: 'module.exports' });
+        return;
+      }
+      if (value.kind !== K.ObjectLiteralExpression) return;
+      for (const property of (value as ts.ObjectLiteralExpression).properties) {
+        if (property.kind === K.ShorthandPropertyAssignment) {
+          this.localExports.push({ local: property.name.text, as: property.name.text });
+        } else if (property.kind === K.PropertyAssignment && property.name.kind === K.Identifier) {
+          const initializer = skipWrappers(property.initializer);
+          if (initializer.kind === K.Identifier) this.localExports.push({ local: (initializer as ts.Identifier).text, as: property.name.text });
+        }
+      }
+      return;
+    }
+    const match = /^(?:module\.)?exports\.([\w$]+)$/.exec(target);
+    if (match !== null && value.kind === K.Identifier) this.localExports.push({ local: (value as ts.Identifier).text, as: match[1]! });
+  }
+
+  private bindLocalExports(): void {
+    for (const { local, as } of this.localExports) {
+      const entry = this.scopes.moduleEntry(local);
+      if (entry === undefined) continue;
+      switch (entry.kind) {
+        case 'binding':
+          if (!entry.binding.exportedAs.includes(as)) entry.binding.exportedAs.push(as);
+          this.exports.set(as, { binding: entry.binding });
+          if (entry.fn !== undefined) entry.fn.exported = true;
+          break;
+        case 'function':
+          entry.fn.exported = true;
+          break;
+        case 'class':
+          this.exportClass(entry, as);
+          break;
+        case 'import':
+          this.reexports.push({ specifier: entry.module, name: entry.name, as });
+          break;
+        default:
+          break;
+      }
+    }
+  }
+
+  // ---- lookups and sites ---------------------------------------------------------------------
+
+  private readonly fsLookup = (name: string): FsImport | undefined => {
+    if (!this.interesting.has(name)) return undefined;
+    const entry = this.scopes.lookup(name);
+    return entry?.kind === 'import' ? { module: entry.module, name: entry.name } : undefined;
+  };
+
+  private readonly pathScope: PathScope = {
+    constInitializer: (name, depth) => {
+      const entry = this.scopes.lookup(name, depth);
+      if (entry?.kind === 'binding' && entry.init !== undefined && entry.fn === undefined) return { init: entry.init, depth: 1 };
+      // Locals are taken at their initializer even when `let`: a path is rarely rebuilt after it is declared.
+      if (entry?.kind === 'local' && entry.init !== undefined) return { init: entry.init, depth: entry.depth };
+      return undefined;
+    },
+    importOf: (name, depth) => {
+      const entry = this.scopes.lookup(name, depth);
+      return entry?.kind === 'import' ? { module: entry.module, name: entry.name } : undefined;
+    },
+    get depth(): number {
+      return Number.MAX_SAFE_INTEGER;
+    },
+  };
+
+  private span(node: ts.Node): Span {
+    const start = this.sourceFile.getLineAndCharacterOfPosition(node.getStart(this.sourceFile));
+    const end = this.sourceFile.getLineAndCharacterOfPosition(node.end);
+    return { file: this.file, line: start.line + 1, column: start.character + 1, endLine: end.line + 1, endColumn: end.character + 1 };
+  }
+
+  /** A site at `node`, in the current time and handler; inside a module-level function it is patched after the walk. */
+  private site(node: ts.Node): Site {
+    const site: Site = this.span(node) as Site;
+    site.time = this.context.time;
+    if (this.context.handler !== undefined) site.handler = this.context.handler;
+    this.context.deferred?.sites.push(site);
+    return site;
+  }
+}
+
+/** The module a declaration's initializer requires: `require('m')` (whole) or `require('m').x`. */
+function requiredModule(node: ts.Expression | undefined): { module: string; name: string } | undefined {
+  if (node === undefined) return undefined;
+  const whole = requireSpecifier(node);
+  if (whole !== undefined) return { module: whole, name: '*' };
+  if (node.kind === K.PropertyAccessExpression) {
+    const access = node as ts.PropertyAccessExpression;
+    const module = requireSpecifier(skipWrappers(access.expression));
+    if (module !== undefined) return { module, name: access.name.text };
+  }
+  return undefined;
+}
+
+/** `wrap(async (req, res) => …)`: a call whose arguments include a function. */
+function wrapsFunction(node: ts.Expression): boolean {
+  return node.kind === K.CallExpression && (node as ts.CallExpression).arguments.some((argument) => isFunctionLike(skipWrappers(argument)));
+}
+
+/** `x.name` or `x['name']` around `node`: the member and the access expression. */
+function memberAccess(node: ts.Node): { name: string; node: ts.Node } | undefined {
+  const outer = climbWrappers(node);
+  const parent = outer.parent;
+  if (parent.kind === K.PropertyAccessExpression && (parent as ts.PropertyAccessExpression).expression === outer) {
+    return { name: (parent as ts.PropertyAccessExpression).name.text, node: parent };
+  }
+  if (parent.kind === K.ElementAccessExpression && (parent as ts.ElementAccessExpression).expression === outer) {
+    const name = stringValue((parent as ts.ElementAccessExpression).argumentExpression);
+    if (name !== undefined) return { name, node: parent };
+  }
+  return undefined;
+}
+
+/**
+ * When a module-level function's sites run. Init only if it is called, every call runs at init
+ * (following callers that are themselves module-level functions), and it never escapes — passed
+ * as a value or exported, it may be called at any time.
+ */
+function resolveFunction(fn: FunctionInfo): { time: SiteTime; handler?: string } {
+  if (fn.resolved !== undefined) return fn.resolved;
+  if (fn.resolving === true) return { time: 'runtime' };
+  fn.resolving = true;
+  let resolved: { time: SiteTime; handler?: string };
+  if (fn.handlerLabels.length > 0) {
+    resolved = { time: 'runtime', handler: fn.handlerLabels.join(', ') };
+  } else if (fn.exported || fn.escapes || fn.calls.length === 0) {
+    resolved = { time: 'runtime' };
+  } else {
+    let allInit = true;
+    const handlers = new Set<string>();
+    for (const call of fn.calls) {
+      const caller = call.deferred !== undefined ? resolveFunction(call.deferred) : call;
+      if (caller.time !== 'init') allInit = false;
+      if (caller.handler !== undefined) handlers.add(caller.handler);
+    }
+    resolved = allInit ? { time: 'init' } : handlers.size > 0 ? { time: 'runtime', handler: [...handlers].join(', ') } : { time: 'runtime' };
+  }
+  fn.resolving = false;
+  fn.resolved = resolved;
+  return resolved;
+}
