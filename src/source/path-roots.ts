@@ -35,10 +35,19 @@ function fold(expression: ts.Expression, scope: PathScope, depth: number, hops: 
   switch (node.kind) {
     case K.TemplateExpression: {
       const template = node as ts.TemplateExpression;
-      if (template.head.text !== '') return fromLiteral(template.head.text, false);
+      const head = template.head.text;
+      if (head !== '') {
+        const folded = fromLiteral(head, false);
+        const folder = head.slice(0, head.lastIndexOf('/') + 1);
+        if (folded.root === 'tmp' || folder === head) return folded;
+        return folder === '' ? { root: 'repo' } : fromLiteral(folder, false);
+      }
       const first = template.templateSpans[0];
       if (first === undefined) return DYNAMIC;
-      return extend(fold(first.expression, scope, depth, hops + 1), [first.literal.text], template.templateSpans.length === 1);
+      const complete = template.templateSpans.length === 1;
+      // Between substitutions only whole folders count: `${DIR}/daily-${n}.json` is in DIR.
+      const literal = complete ? first.literal.text : first.literal.text.slice(0, first.literal.text.lastIndexOf('/') + 1);
+      return extend(fold(first.expression, scope, depth, hops + 1), [literal], complete);
     }
     case K.Identifier: {
       const name = (node as ts.Identifier).text;

@@ -33,6 +33,8 @@ export interface ClassEntry {
   kind: 'class';
   name: string;
   staticFields: Map<string, ModuleBinding>;
+  /** Static methods, timed like module-level functions: `Store.create()` called from a route runs in that route. */
+  staticMethods: Map<string, FunctionInfo>;
 }
 
 export type Entry =

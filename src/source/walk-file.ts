@@ -323,9 +323,14 @@ class FileWalker {
         }
         case K.MethodDeclaration:
         case K.GetAccessor:
-        case K.SetAccessor:
-          this.onFunction(member as ts.FunctionLikeDeclaration, memberContext, isStatic ? entry : undefined);
+        case K.SetAccessor: {
+          const staticMethod = isStatic && member.name !== undefined && member.name.kind === K.Identifier
+            ? entry?.staticMethods.get(member.name.text)
+            : undefined;
+          const context = staticMethod !== undefined && member.kind === K.MethodDeclaration ? { time: 'init' as const, deferred: staticMethod } : memberContext;
+          this.onFunction(member as ts.FunctionLikeDeclaration, context, isStatic ? entry : undefined);
           break;
+        }
         case K.Constructor:
           this.onFunction(member as ts.ConstructorDeclaration, memberContext, undefined);
           break;
@@ -465,12 +470,9 @@ class FileWalker {
       case 'local':
         if (entry.alias !== undefined) this.recordUse(entry.alias, identifier);
         return;
-      case 'class': {
-        const member = memberAccess(identifier);
-        const field = member === undefined ? undefined : entry.staticFields.get(member.name);
-        if (field !== undefined && member !== undefined) this.recordUse(field, member.node);
+      case 'class':
+        this.onStaticMember(entry, identifier);
         return;
-      }
       case 'import':
         if (entry.module.startsWith('.')) this.recordCrossFileUse(entry.module, entry.name, identifier);
         return;
@@ -480,10 +482,20 @@ class FileWalker {
   }
 
   private onThis(node: ts.Node): void {
-    if (this.staticClass === undefined) return;
-    const member = memberAccess(node);
-    const field = member === undefined ? undefined : this.staticClass.staticFields.get(member.name);
-    if (field !== undefined && member !== undefined) this.recordUse(field, member.node);
+    if (this.staticClass !== undefined) this.onStaticMember(this.staticClass, node);
+  }
+
+  /** `Store.sessions…` / `this.sessions…` in a static context, and calls of static methods. */
+  private onStaticMember(entry: ClassEntry, object: ts.Node): void {
+    const member = memberAccess(object);
+    if (member === undefined) return;
+    const field = entry.staticFields.get(member.name);
+    if (field !== undefined) {
+      this.recordUse(field, member.node);
+      return;
+    }
+    const method = entry.staticMethods.get(member.name);
+    if (method !== undefined) this.recordFunctionReference(method, member.node);
   }
 
   private recordUse(binding: ModuleBinding, reference: ts.Node): void {
@@ -511,7 +523,7 @@ class FileWalker {
     this.crossFileUses.push(record);
   }
 
-  private recordFunctionReference(fn: FunctionInfo, identifier: ts.Identifier): void {
+  private recordFunctionReference(fn: FunctionInfo, identifier: ts.Node): void {
     const node = climbWrappers(identifier);
     const parent = node.parent;
     if ((parent.kind === K.CallExpression && (parent as ts.CallExpression).expression === node) || this.syncArgument === identifier) {
@@ -737,8 +749,12 @@ class FileWalker {
     const exported = hasModifier(node, K.ExportKeyword);
     const isDefault = hasModifier(node, K.DefaultKeyword);
     const className = node.name?.text ?? 'default';
-    const entry: ClassEntry = { kind: 'class', name: className, staticFields: new Map() };
+    const entry: ClassEntry = { kind: 'class', name: className, staticFields: new Map(), staticMethods: new Map() };
     for (const member of node.members) {
+      if (member.kind === K.MethodDeclaration && hasModifier(member, K.StaticKeyword) && member.name?.kind === K.Identifier) {
+        entry.staticMethods.set(member.name.text, this.newFunction(`${className}.${member.name.text}`, false));
+        continue;
+      }
       if (member.kind !== K.PropertyDeclaration || !hasModifier(member, K.StaticKeyword)) continue;
       const property = member as ts.PropertyDeclaration;
       if (property.name.kind !== K.Identifier && property.name.kind !== K.PrivateIdentifier) continue;
@@ -756,6 +772,7 @@ class FileWalker {
 
   private exportClass(entry: ClassEntry, as: string): void {
     this.exports.set(as, { staticFields: entry.staticFields });
+    for (const method of entry.staticMethods.values()) method.exported = true;
     for (const [field, binding] of entry.staticFields) binding.exportedAs.push(`${as}.${field}`);
   }
 
@@ -922,20 +939,16 @@ function resolveFunction(fn: FunctionInfo): { time: SiteTime; handler?: string }
   if (fn.resolving === true) return { time: 'runtime' };
   fn.resolving = true;
   let resolved: { time: SiteTime; handler?: string };
-  if (fn.handlerLabels.length > 0) {
-    resolved = { time: 'runtime', handler: fn.handlerLabels.join(', ') };
-  } else if (fn.exported || fn.escapes || fn.calls.length === 0) {
-    resolved = { time: 'runtime' };
-  } else {
-    let allInit = true;
-    const handlers = new Set<string>();
-    for (const call of fn.calls) {
-      const caller = call.deferred !== undefined ? resolveFunction(call.deferred) : call;
-      if (caller.time !== 'init') allInit = false;
-      if (caller.handler !== undefined) handlers.add(caller.handler);
-    }
-    resolved = allInit ? { time: 'init' } : handlers.size > 0 ? { time: 'runtime', handler: [...handlers].join(', ') } : { time: 'runtime' };
+  let allInit = fn.calls.length > 0 && !fn.exported && !fn.escapes && fn.handlerLabels.length === 0;
+  // Exported or escaping functions still run at runtime; the handlers seen calling them name where.
+  const handlers = new Set<string>(fn.handlerLabels);
+  for (const call of fn.calls) {
+    const caller = call.deferred !== undefined ? resolveFunction(call.deferred) : call;
+    if (caller.time !== 'init') allInit = false;
+    if (caller.handler !== undefined) handlers.add(caller.handler);
   }
+  if (allInit) resolved = { time: 'init' };
+  else resolved = handlers.size > 0 ? { time: 'runtime', handler: [...handlers].join(', ') } : { time: 'runtime' };
   fn.resolving = false;
   fn.resolved = resolved;
   return resolved;

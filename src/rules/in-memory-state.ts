@@ -1,0 +1,87 @@
+// Module-level collections (and class static fields) that handlers change at runtime: each pod
+// keeps its own copy and loses it on restart.
+import type { RelatedLocation } from '../findings.js';
+import { defineSourceRule } from '../rule.js';
+import type { InitializerKind, Site, SourceFileFacts } from '../source/app-model.js';
+
+/** WeakMap/WeakSet are left out: they hang metadata on objects that live no longer than a request. */
+const COLLECTION_KINDS: ReadonlySet<InitializerKind> = new Set(['object-literal', 'array-literal', 'map', 'set']);
+
+/** Names that say the collection holds security or job state (RESEARCH §3.1 STATE-01). */
+const CRITICAL_NAME = /otp|code|token|session|ban|block|attempt|rate|limit|lock|job|task|stop|cancel|pending|queue|registry|subscri|client|socket|user|upload/i;
+
+export default defineSourceRule({
+  id: 'in-memory-state',
+  category: 'in-memory-state',
+  severity: 'P0',
+  effort: 'M',
+  docs: {
+    summary: 'Runtime state kept in a module-level collection',
+    why: 'A Map, Set, array or object at module scope lives in one process: every replica holds a different copy and a restart empties it, so state written through one pod is missing on the others.',
+    fix: 'Move the state to Redis or the database (with a TTL for short-lived entries such as codes and tokens), or keep it in the request if it is per-request.',
+  },
+  check({ app, report }) {
+    for (const file of app.files) {
+      for (const binding of file.bindings) {
+        if (!COLLECTION_KINDS.has(binding.initializer) || binding.readonly) continue;
+        const writes = binding.mutations.filter((site) => site.time === 'runtime');
+        if (writes.length === 0) continue;
+        const runtimeReads = binding.reads.filter((site) => site.time === 'runtime');
+        const writers = handlerNames(writes, file);
+        const readers = handlerNames(runtimeReads, file);
+        // The story is "written here, read there": a handler that both reads and writes is named as a reader.
+        const writersOnly = writers.filter((name) => !readers.includes(name));
+        const crossHandler =
+          writers.length > 1 ||
+          readers.some((reader) => writers.some((writer) => writer !== reader)) ||
+          writes.some((site) => site.file !== file.path);
+        const critical = crossHandler || CRITICAL_NAME.test(binding.name);
+        const name = `\`${binding.className === undefined ? binding.name : `${binding.className}.${binding.name}`}\``;
+        const where =
+          writersOnly.length === 0
+            ? `is written and read in ${list(writers)}`
+            : readers.length === 0
+              ? `is written in ${list(writersOnly)}`
+              : `is written in ${list(writersOnly)} and read in ${list(readers)}`;
+        const shownReads = writersOnly.length === 0 ? [] : runtimeReads;
+        const message = `${name} ${where}: each pod holds its own copy, so what one replica stores the others never see, and all of it is lost on restart`;
+        report({
+          location: binding.location,
+          message: critical ? message : `${message} (P1: only one handler uses it, so replicas diverge but no request depends on another's write)`,
+          severity: critical ? 'P0' : 'P1',
+          related: related(writes, shownReads),
+        });
+      }
+    }
+  },
+});
+
+/** Where sites run: the handler label, or the function's location when no handler is known. */
+function handlerNames(sites: readonly Site[], file: SourceFileFacts): string[] {
+  const names: string[] = [];
+  for (const site of sites) {
+    const name = site.handler ?? (site.file === file.path ? `runtime code at line ${site.line}` : `runtime code at ${site.file}:${site.line}`);
+    if (!names.includes(name)) names.push(name);
+  }
+  return names;
+}
+
+function list(names: string[]): string {
+  const quoted = names.map((name) => (name.startsWith('runtime code') ? name : `\`${name}\``));
+  if (quoted.length <= 1) return quoted.join('');
+  return `${quoted.slice(0, -1).join(', ')} and ${quoted[quoted.length - 1]}`;
+}
+
+function related(writes: readonly Site[], reads: readonly Site[]): RelatedLocation[] {
+  const locations: RelatedLocation[] = [];
+  const seen = new Set<string>();
+  const add = (site: Site, verb: string): void => {
+    const key = `${site.file}:${site.line}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    locations.push({ file: site.file, line: site.line, message: site.handler === undefined ? `${verb} here` : `${verb} in ${site.handler}` });
+  };
+  for (const site of writes) add(site, 'written');
+  for (const site of reads) add(site, 'read');
+  return locations;
+}

@@ -1,0 +1,135 @@
+// Files written at runtime to the pod's own disk (anywhere but the temp dir): lost when the pod
+// goes, invisible to the other replicas.
+import type { RelatedLocation } from '../findings.js';
+import { defineSourceRule } from '../rule.js';
+import type { FsCall, PathInfo } from '../source/app-model.js';
+
+/** Device files and logs are not persistence; logs are the file-logging rule's. */
+const NOT_PERSISTENCE = /^\/dev\/|^\/proc\/|\.log$|(^|\/)logs?$/;
+
+interface Group {
+  key: string;
+  writes: FsCall[];
+}
+
+export default defineSourceRule({
+  id: 'local-fs-persistence',
+  category: 'local-fs-persistence',
+  severity: 'P0',
+  effort: 'M',
+  docs: {
+    summary: 'Runtime data written to the container filesystem',
+    why: 'A container filesystem is ephemeral and private to one pod: files written at runtime vanish on restart, reschedule or rollout, and a request routed to another replica cannot find them. A ReadWriteOnce volume keeps them across restarts but still cannot be shared by several replicas.',
+    fix: 'Store the files in object storage (S3, GCS, MinIO) or the database and serve them from there; if a shared filesystem is unavoidable, mount a ReadWriteMany volume at that path.',
+  },
+  check({ app, report }) {
+    const groups = new Map<string, Group>();
+    const reads: { key: string; call: FsCall }[] = [];
+    const deletes: { key: string; call: FsCall }[] = [];
+    for (const file of app.files) {
+      for (const call of file.fsCalls) {
+        const key = call.path === undefined ? undefined : rootKey(file.packageDir, call.path);
+        if (key === undefined) continue;
+        if (call.access === 'read') reads.push({ key, call });
+        else if (call.access === 'delete') deletes.push({ key, call });
+        else if (call.time === 'runtime') {
+          const group = groups.get(key) ?? { key, writes: [] };
+          group.writes.push(call);
+          groups.set(key, group);
+        }
+      }
+    }
+    for (const group of groups.values()) {
+      const [first, ...others] = group.writes;
+      if (first === undefined || first.path === undefined) continue;
+      const readBack = reads.filter((read) => sameRoot(read.key, group.key)).map((read) => read.call);
+      const removed = deletes.filter((entry) => sameRoot(entry.key, group.key)).map((entry) => entry.call);
+      const related: RelatedLocation[] = [
+        ...others.map((call) => ({ file: call.file, line: call.line, message: `also written${where(call)} (${call.api})` })),
+        ...readBack.map((call) => ({
+          file: call.file,
+          line: call.line,
+          message: call.api === 'express.static' ? 'served by express.static' : `read back${where(call)} (${call.api})`,
+        })),
+        ...removed.map((call) => ({ file: call.file, line: call.line, message: `deleted${where(call)} (${call.api})` })),
+      ];
+      report({
+        location: first,
+        message: describe(first.path, group.writes, readBack),
+        severity: readBack.length > 0 ? 'P0' : 'P1',
+        related,
+      });
+    }
+  },
+});
+
+/** Which directory a path writes into, per package; undefined for paths this rule does not judge. */
+function rootKey(packageDir: string | undefined, path: PathInfo): string | undefined {
+  const scope = packageDir ?? '.';
+  switch (path.root) {
+    case 'env':
+      return path.envVar === undefined ? undefined : `${scope}|env|${path.envVar}`;
+    case 'absolute':
+      if (path.prefix !== undefined && NOT_PERSISTENCE.test(path.prefix)) return undefined;
+      if (NOT_PERSISTENCE.test(path.text.replace(/['"`]/g, ''))) return undefined;
+      return `${scope}|absolute|${path.prefix ?? '/'}`;
+    case 'repo': {
+      if (NOT_PERSISTENCE.test(path.text.replace(/['"`)]/g, ''))) return undefined;
+      // `path.join(__dirname, '..', 'uploads')` and `'./uploads'` name the same folder in practice.
+      const folder = (path.prefix ?? '').split('/').filter((part) => part !== '' && part !== '.' && part !== '..')[0] ?? '.';
+      if (NOT_PERSISTENCE.test(folder)) return undefined;
+      return `${scope}|repo|${folder}`;
+    }
+    // The temp dir is scratch space; a path we cannot fold is not judged rather than guessed.
+    case 'tmp':
+    case 'dynamic':
+      return undefined;
+  }
+}
+
+/** A read of `/data` covers writes to `/data/results`, and the other way round. */
+function sameRoot(readKey: string, writeKey: string): boolean {
+  if (readKey === writeKey) return true;
+  const [readScope, readRoot, readDir = ''] = readKey.split('|');
+  const [writeScope, writeRoot, writeDir = ''] = writeKey.split('|');
+  if (readScope !== writeScope || readRoot !== 'absolute' || writeRoot !== 'absolute') return false;
+  return writeDir.startsWith(`${readDir.replace(/\/$/, '')}/`) || readDir.startsWith(`${writeDir.replace(/\/$/, '')}/`);
+}
+
+function where(call: FsCall): string {
+  return call.handler === undefined ? (call.time === 'init' ? ' at start-up' : '') : ` in ${call.handler}`;
+}
+
+function describe(path: PathInfo, writes: FsCall[], reads: FsCall[]): string {
+  const under = path.root === 'env' ? `\`$${path.envVar ?? '?'}\`` : path.prefix !== undefined ? `\`${path.prefix}\`` : undefined;
+  const target = under === undefined ? code(path.text) : `${code(path.text)} (under ${under})`;
+  const writers = unique(writes.map((call) => call.handler ?? 'runtime code'));
+  const readers = unique(reads.filter((call) => call.api !== 'express.static').map((call) => call.handler ?? (call.time === 'init' ? 'start-up code' : 'runtime code')));
+  const served = reads.some((call) => call.api === 'express.static');
+  const back = [
+    ...(readers.length > 0 ? [`read back in ${list(readers)}`] : []),
+    ...(served ? ['served by `express.static`'] : []),
+  ];
+  const readText = back.length > 0 ? ` and ${back.join(' and ')}` : '';
+  const consequence =
+    reads.length > 0
+      ? "the files live on one pod's disk, so they are lost on restart and another replica cannot serve them"
+      : "the files live on one pod's disk and are lost on restart (P1: nothing in the code reads them back)";
+  const volume = path.root === 'env' ? `; \`$${path.envVar ?? '?'}\` needs shared storage (ReadWriteMany if replicas > 1)` : '';
+  return `${target} is written in ${list(writers)}${readText}: ${consequence}${volume}`;
+}
+
+/** Inline code that survives backticks in the path text (template strings). */
+function code(text: string): string {
+  return text.includes('`') ? `\`\` ${text} \`\`` : `\`${text}\``;
+}
+
+function unique(names: string[]): string[] {
+  return [...new Set(names)];
+}
+
+function list(names: string[]): string {
+  const quoted = names.map((name) => (name.endsWith(' code') ? name : `\`${name}\``));
+  if (quoted.length <= 1) return quoted.join('');
+  return `${quoted.slice(0, -1).join(', ')} and ${quoted[quoted.length - 1]}`;
+}

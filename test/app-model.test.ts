@@ -1,0 +1,336 @@
+// The app model where fixtures cannot say it: exact mutation kinds and times, path-root folding,
+// env defaults and coercions, cross-file joining, syntax errors. Each case writes a tiny tree to
+// a temp folder and builds the model from it.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { audit } from '../src/audit.js';
+import inMemoryState from '../src/rules/in-memory-state.js';
+import localFsPersistence from '../src/rules/local-fs-persistence.js';
+import type { AppModel, ModuleBinding, SourceFileFacts } from '../src/source/app-model.js';
+import { buildAppModel } from '../src/source/build-app-model.js';
+import { describeFindings, readExpectations } from './expectations.js';
+
+const temp = mkdtempSync(path.join(tmpdir(), 'k8s-audit-app-model-'));
+afterAll(() => rmSync(temp, { recursive: true, force: true }));
+let counter = 0;
+
+function model(files: Record<string, string>, packages: { dir: string }[] = []): { app: AppModel; errors: { file: string; message: string }[] } {
+  const cwd = path.join(temp, String(counter++));
+  for (const [file, text] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(cwd, file)), { recursive: true });
+    writeFileSync(path.join(cwd, file), text);
+  }
+  return buildAppModel({ cwd, sources: Object.keys(files), packages });
+}
+
+function file(app: AppModel, name: string): SourceFileFacts {
+  const found = app.files.find((facts) => facts.path === name);
+  if (found === undefined) throw new Error(`no facts for ${name}`);
+  return found;
+}
+
+function binding(app: AppModel, fileName: string, name: string): ModuleBinding {
+  const found = file(app, fileName).bindings.find((b) => b.name === name);
+  if (found === undefined) throw new Error(`no binding ${name}`);
+  return found;
+}
+
+const mutations = (b: ModuleBinding): string[] =>
+  b.mutations.map((m) => `${m.line} ${m.kind}${m.method ? `:${m.method}` : ''} ${m.time}${m.handler ? ` ${m.handler}` : ''}`);
+
+describe('module bindings', () => {
+  it('classifies every mutation kind with its time and handler', () => {
+    const { app } = model({
+      'a.ts': [
+        "import express from 'express';",
+        'const codes: Record<string, { attempts: number }> = {};',
+        'let last = {};',
+        'const list: string[] = [];',
+        'const byId = new Map<string, { n: number }>();',
+        'const app = express();',
+        "app.post('/login/code', (req, res) => {",
+        '  codes[req.body.e] = { attempts: 0 };',
+        '  codes[req.body.e].attempts++;',
+        '  delete codes[req.body.e];',
+        '  Object.assign(codes, {});',
+        '  last ??= {};',
+        '  list.push("x");',
+        '  byId.get("k")!.n += 1;',
+        '  list.slice().sort();',
+        '  codes.x = 1;',
+        '});',
+      ].join('\n'),
+    });
+    expect(mutations(binding(app, 'a.ts', 'codes'))).toEqual([
+      '8 property-write runtime POST /login/code',
+      '9 property-write runtime POST /login/code',
+      '10 delete runtime POST /login/code',
+      '11 object-assign runtime POST /login/code',
+      '16 property-write runtime POST /login/code',
+    ]);
+    expect(mutations(binding(app, 'a.ts', 'last'))).toEqual(['12 reassign runtime POST /login/code']);
+    // `list.slice().sort()` sorts a copy: a read.
+    expect(mutations(binding(app, 'a.ts', 'list'))).toEqual(['13 mutator-call:push runtime POST /login/code']);
+    expect(binding(app, 'a.ts', 'list').reads.map((r) => r.line)).toEqual([15]);
+    expect(mutations(binding(app, 'a.ts', 'byId'))).toEqual(['14 property-write runtime POST /login/code']);
+  });
+
+  it('tells init from runtime: top level, sync callbacks, IIFEs, init-only functions, timers, workers, listeners', () => {
+    const { app } = model({
+      'a.ts': [
+        "import { Worker } from 'bullmq';",
+        'const m = new Map();',
+        'm.set(1, 1);',
+        '[1].forEach((x) => m.set(x, x));',
+        '(() => { m.set(2, 2); })();',
+        'function fill() { m.set(3, 3); }',
+        'function outer() { fill(); }',
+        'outer();',
+        'setInterval(() => m.clear(), 1000);',
+        "new Worker('csv-import', async () => { m.delete(1); });",
+        "process.on('SIGTERM', () => m.clear());",
+        'export function api() { m.set(4, 4); }',
+        'function refresh() { m.set(5, 5); }',
+        "router.route('/items').put(refresh);",
+        "cron.schedule('* * * * *', () => m.clear());",
+      ].join('\n'),
+    });
+    expect(mutations(binding(app, 'a.ts', 'm'))).toEqual([
+      '3 mutator-call:set init',
+      '4 mutator-call:set init',
+      '5 mutator-call:set init',
+      '6 mutator-call:set init',
+      '9 mutator-call:clear runtime setInterval callback',
+      '10 mutator-call:delete runtime BullMQ worker "csv-import"',
+      "11 mutator-call:clear runtime 'SIGTERM' listener",
+      '12 mutator-call:set runtime',
+      '13 mutator-call:set runtime PUT /items',
+      '15 mutator-call:clear runtime cron.schedule callback',
+    ]);
+  });
+
+  it('resolves by scope: parameters, locals, catch and loop variables shadow the module binding; one-level aliases count', () => {
+    const { app } = model({
+      'a.ts': [
+        'const cache = new Map();',
+        "app.get('/a', (req, cache) => { cache.set(1, 1); });",
+        "app.get('/b', (req) => { const cache = new Map(); cache.set(1, 1); });",
+        "app.get('/c', (req) => { for (const cache of [new Map()]) cache.set(1, 1); try {} catch (cache) { cache.x = 1; } });",
+        "app.get('/d', (req) => { if (req) { const s = cache; s.set(2, 2); } });",
+        "app.get('/e', (req) => { helper(); function helper() { cache.set(3, 3); } });",
+        "app.get('/f', (req) => { { let cache = 1; cache++; } cache.get(1); });",
+      ].join('\n'),
+    });
+    expect(mutations(binding(app, 'a.ts', 'cache'))).toEqual(['5 mutator-call:set runtime GET /d', '6 mutator-call:set runtime GET /e']);
+    expect(binding(app, 'a.ts', 'cache').reads.map((r) => r.line)).toEqual([5, 7]);
+  });
+
+  it('records initializer kinds, readonly declarations and exports', () => {
+    const { app } = model({
+      'a.ts': [
+        'export const a = {};',
+        'const b = [] as const;',
+        'const c = Object.freeze({ x: 1 });',
+        'const d: ReadonlyMap<string, number> = new Map();',
+        'const e = new WeakMap();',
+        'const f = Object.create(null);',
+        'let g = 0;',
+        'const h = new Set<string>();',
+        'const i = createClient();',
+        'const j = () => 1;',
+        'const k: readonly string[] = [];',
+        'export { h as seen, i };',
+        'export default e;',
+      ].join('\n'),
+    });
+    const summary = file(app, 'a.ts').bindings.map((b) => `${b.name} ${b.declarationKind} ${b.initializer}${b.readonly ? ' readonly' : ''}${b.exportedAs.length ? ` [${b.exportedAs.join(',')}]` : ''}`);
+    expect(summary).toEqual([
+      'a const object-literal [a]',
+      'b const array-literal readonly',
+      'c const object-literal readonly',
+      'd const map readonly',
+      'e const weak-collection [default]',
+      'f const object-literal',
+      'g let literal',
+      'h const set [seen]',
+      'i const call [i]',
+      'j const function',
+      'k const array-literal readonly',
+    ]);
+  });
+
+  it('finds static fields written through the class name and through `this` in static methods', () => {
+    const { app } = model({
+      'a.ts': [
+        'export class Store {',
+        '  static sessions = new Map();',
+        '  static counts: Record<string, number> = {};',
+        '  static add(k: string) { this.sessions.set(k, 1); }',
+        '  bump(k: string) { this.counts = {}; Store.counts[k] = 1; }',
+        '  static { this.sessions.set("boot", 0); }',
+        '}',
+      ].join('\n'),
+    });
+    const sessions = binding(app, 'a.ts', 'sessions');
+    expect(sessions.declarationKind).toBe('static-field');
+    expect(sessions.className).toBe('Store');
+    expect(sessions.exportedAs).toEqual(['Store.sessions']);
+    expect(mutations(sessions)).toEqual(['4 mutator-call:set runtime', '6 mutator-call:set init']);
+    // `this.counts` in an instance method is the instance's, not the static field.
+    expect(mutations(binding(app, 'a.ts', 'counts'))).toEqual(['5 property-write runtime']);
+  });
+
+  it('attaches mutations and reads from importing files: named, renamed, default, namespace, require, re-export, static field', () => {
+    const { app } = model({
+      'src/state.ts': 'export const jobs = new Map();\nconst codes = {};\nexport default codes;\nexport class Store { static users = new Set(); }\n',
+      'src/cjs.js': 'const pending = [];\nmodule.exports = { pending };\n',
+      'src/index.ts': "export { jobs as allJobs } from './state.js';\n",
+      'src/routes/a.ts': [
+        "import { jobs as j, Store } from '../state.js';",
+        "import codes from '../state';",
+        "import * as s from '../state.js';",
+        "import { allJobs } from '..';",
+        "app.post('/a', () => { j.set(1, 1); codes.x = 1; s.jobs.clear(); allJobs.delete(1); Store.users.add('u'); });",
+        "app.get('/b', () => j.get(1));",
+      ].join('\n'),
+      'src/routes/b.js': "const { pending } = require('../cjs');\nconst cjs = require('../cjs.js');\napp.post('/c', () => { pending.push(1); cjs.pending.pop(); });\n",
+    });
+    expect(mutations(binding(app, 'src/state.ts', 'jobs'))).toEqual([
+      '5 mutator-call:set runtime POST /a',
+      '5 mutator-call:clear runtime POST /a',
+      '5 mutator-call:delete runtime POST /a',
+    ]);
+    expect(binding(app, 'src/state.ts', 'jobs').reads.map((r) => `${r.file}:${r.line} ${r.handler}`)).toEqual(['src/routes/a.ts:6 GET /b']);
+    expect(mutations(binding(app, 'src/state.ts', 'codes'))).toEqual(['5 property-write runtime POST /a']);
+    expect(mutations(binding(app, 'src/state.ts', 'users'))).toEqual(['5 mutator-call:add runtime POST /a']);
+    expect(mutations(binding(app, 'src/cjs.js', 'pending'))).toEqual(['3 mutator-call:push runtime POST /c', '3 mutator-call:pop runtime POST /c']);
+  });
+});
+
+describe('filesystem calls and path roots', () => {
+  it('recognises fs imports and folds path expressions', () => {
+    const { app } = model({
+      'a.ts': [
+        "import fs, { promises as fsp } from 'node:fs';",
+        "import * as fsx from 'fs-extra';",
+        "import { writeFile } from 'fs/promises';",
+        "import path, { join } from 'node:path';",
+        "import os from 'node:os';",
+        "const RESULTS_DIR = process.env.RESULTS_DIR || '/data/results';",
+        "const DATA = '/srv/data';",
+        'export async function run(id: string, p: string) {',
+        '  fs.writeFileSync(`${RESULTS_DIR}/${id}.csv`, "");',
+        '  await fsp.mkdir(path.join(os.tmpdir(), id));',
+        '  await writeFile(join(DATA, "x", id), "");',
+        "  await fsx.outputJson(path.resolve(__dirname, '../uploads', id), {});",
+        "  fs.rmSync('./cache/' + id);",
+        '  fs.readFileSync(p);',
+        '  await fs.promises.appendFile(`/tmp/${id}`, "");',
+        "  fs.renameSync(p, path.join(process.cwd(), 'archive', id));",
+        "  require('fs').copyFileSync(p, `${process.env['BACKUP_DIR']}/x`);",
+        '}',
+      ].join('\n'),
+    });
+    const calls = file(app, 'a.ts').fsCalls.map((c) => {
+      const where = c.path === undefined ? '' : `${c.path.root}${c.path.envVar ? ` $${c.path.envVar}` : ''}${c.path.prefix ? ` ${c.path.prefix}` : ''}`;
+      return `${c.line} ${c.api} ${c.access} ${where}`;
+    });
+    expect(calls).toEqual([
+      '9 fs.writeFileSync write env $RESULTS_DIR',
+      '10 fs.promises.mkdir write tmp',
+      '11 fs.promises.writeFile write absolute /srv/data/x',
+      '12 fs.outputJson write repo ../uploads',
+      '13 fs.rmSync delete repo cache',
+      '14 fs.readFileSync read dynamic',
+      '15 fs.promises.appendFile write tmp',
+      '16 fs.renameSync write repo archive',
+      '17 fs.copyFileSync write env $BACKUP_DIR',
+    ]);
+  });
+
+  it('records Express file serving as reads and leaves look-alikes alone', () => {
+    const { app } = model({
+      'a.js': [
+        "const express = require('express');",
+        "const { writeFile } = require('fs');",
+        "const fs = { writeFileSync() {} };",
+        "app.use(express.static('public'));",
+        "app.get('/f', (req, res) => { res.sendFile('/srv/files/a.pdf'); cache.writeFile('x'); fs.writeFileSync('y'); writeFile('./out', ''); });",
+      ].join('\n'),
+    });
+    expect(file(app, 'a.js').fsCalls.map((c) => `${c.line} ${c.api} ${c.access} ${c.time} ${c.path?.root} ${c.path?.prefix ?? ''}`)).toEqual([
+      '4 express.static read init repo public',
+      '5 res.sendFile read runtime absolute /srv/files',
+      '5 fs.writeFile write runtime repo out',
+    ]);
+  });
+});
+
+describe('env reads', () => {
+  it('records defaults, coercions and time', () => {
+    const { app } = model({
+      'a.ts': [
+        "const { REDIS_URL, PORT = '3000', 'LOG-LEVEL': level } = process.env;",
+        'const workers = Number(process.env.WORKERS ?? 4);',
+        "const debug = process.env.DEBUG === 'true';",
+        'const flags = JSON.parse(process.env.FLAGS || "{}");',
+        'const api = new URL(process.env.API_URL!);',
+        "const hosts = process.env.HOSTS?.split(',') ?? [];",
+        'const timeout = +process.env["TIMEOUT_MS"]! || 5000;',
+        "const region = process.env.REGION ? process.env.REGION : 'eu-west-1';",
+        'export function handler() { return parseInt(process.env.LIMIT as string, 10); }',
+        'const env = process.env; const secret = env.JWT_SECRET;',
+      ].join('\n'),
+    });
+    expect(file(app, 'a.ts').envReads.map((r) => `${r.line} ${r.name} ${r.hasDefault ? `default=${r.defaultText}` : 'required'} ${r.coercion ?? '-'} ${r.time}`)).toEqual([
+      '1 REDIS_URL required - init',
+      "1 PORT default='3000' - init",
+      '1 LOG-LEVEL required - init',
+      '2 WORKERS default=4 number init',
+      "3 DEBUG required boolean init",
+      '4 FLAGS default="{}" json init',
+      '5 API_URL required url init',
+      "6 HOSTS default=[] split init",
+      '7 TIMEOUT_MS default=5000 number init',
+      "8 REGION default='eu-west-1' - init",
+      '9 LIMIT required number runtime',
+      '10 JWT_SECRET required - init',
+    ]);
+  });
+});
+
+describe('files', () => {
+  it('reports syntax errors and still extracts the recovered tree; assigns the deepest package', () => {
+    const { app, errors } = model(
+      {
+        'packages/api/src/bad.ts': 'const codes = {};\napp.post("/x", (req) => { codes[req.id] = 1; });\nconst = ;\n',
+        'packages/api/src/ok.ts': 'export const x = 1;\n',
+        'tools/a.ts': 'export const y = 2;\n',
+      },
+      [{ dir: '.' }, { dir: 'packages/api' }],
+    );
+    expect(errors).toEqual([{ file: 'packages/api/src/bad.ts', message: 'syntax error at line 3: Variable declaration expected.' }]);
+    expect(mutations(binding(app, 'packages/api/src/bad.ts', 'codes'))).toEqual(['2 property-write runtime POST /x']);
+    expect(app.files.map((f) => `${f.path} ${f.packageDir}`)).toEqual([
+      'packages/api/src/bad.ts packages/api',
+      'packages/api/src/ok.ts packages/api',
+      'tools/a.ts .',
+    ]);
+  });
+});
+
+// The shared harness in rule-fixtures.test.ts runs registered rules; these run the two rules of
+// this folder directly so their fixtures are checked whether or not the registry lists them yet.
+describe('source rule fixtures', () => {
+  const root = path.resolve(import.meta.dirname, '..');
+  for (const rule of [inMemoryState, localFsPersistence]) {
+    it(`${rule.id}: exactly the expected findings`, async () => {
+      const folder = `fixtures/${rule.id}`;
+      const result = await audit({ cwd: root, paths: [folder], rules: [rule] });
+      expect(result.errors).toEqual([]);
+      expect(describeFindings(result.findings)).toEqual(readExpectations(root, folder));
+    });
+  }
+});
