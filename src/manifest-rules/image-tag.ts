@@ -1,14 +1,6 @@
+import { parseImageReference } from '../manifests/image-reference.js';
 import { containers, workloadName } from '../manifests/pod-templates.js';
 import { defineManifestRule } from '../rule.js';
-
-/** Splits `registry:5000/team/app:1.2@sha256:…` into its tag and digest; a port is not a tag. */
-export function parseImageReference(image: string): { tag?: string; digest?: string } {
-  const [withoutDigest = '', digest] = image.split('@', 2);
-  const lastSlash = withoutDigest.lastIndexOf('/');
-  const colon = withoutDigest.indexOf(':', lastSlash + 1);
-  const tag = colon === -1 ? undefined : withoutDigest.slice(colon + 1);
-  return { ...(tag === undefined ? {} : { tag }), ...(digest === undefined ? {} : { digest }) };
-}
 
 export default defineManifestRule({
   id: 'image-tag',

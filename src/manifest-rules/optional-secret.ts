@@ -1,5 +1,6 @@
 import type { FieldPath, ManifestSet, Resource } from '../manifests/cluster-model.js';
-import { containers, isRecord, podSpecs, valueAt, workloadName } from '../manifests/pod-templates.js';
+import { containers, podSpecs, workloadName } from '../manifests/pod-templates.js';
+import { isRecord, valueAt } from '../manifests/plain-data.js';
 import { defineManifestRule } from '../rule.js';
 
 interface OptionalSecretUse {

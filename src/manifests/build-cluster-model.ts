@@ -12,7 +12,8 @@ import { KUSTOMIZATION_FILE_NAMES, overlayRoots, readKustomization, reachableRes
 import { findKustomizeEngine, renderOverlay, type KustomizeEngine } from './kustomize.js';
 import { documentLocator, renderedLocator, type Origin, type YamlFiles } from './origin-map.js';
 import { validateResources } from './schema.js';
-import { isRecord, matchPath, parseYamlFile, spanAt, type YamlFile } from './yaml-file.js';
+import { isRecord } from './plain-data.js';
+import { matchPath, parseYamlFile, spanAt, type YamlFile } from './yaml-file.js';
 
 export interface BuildClusterModelInput {
   cwd: string;

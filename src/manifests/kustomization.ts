@@ -2,7 +2,8 @@
 // on, which files are resources and which are patches or generator inputs. This decides the
 // overlay roots and which YAML files are not plain manifests.
 import path from 'node:path';
-import { isRecord, type YamlFile } from './yaml-file.js';
+import { isRecord } from './plain-data.js';
+import { type YamlFile } from './yaml-file.js';
 
 export const KUSTOMIZATION_FILE_NAMES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'];
 

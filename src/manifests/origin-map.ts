@@ -9,7 +9,9 @@ import { isMap, isScalar, isSeq, parseAllDocuments, LineCounter, Scalar, type Do
 import type { FieldPath } from './cluster-model.js';
 import type { Span } from '../findings.js';
 import { records, strings } from './kustomization.js';
-import { isRecord, matchPath, sameIndex, spanAt, type IndexMapper, type YamlFile } from './yaml-file.js';
+import { isRecord, valueAt } from './plain-data.js';
+import { parseImageReference } from './image-reference.js';
+import { matchPath, sameIndex, spanAt, type IndexMapper, type YamlFile } from './yaml-file.js';
 
 /** Reads and parses a file once, by path relative to cwd; `undefined` when it cannot be read or parsed. */
 export type YamlFiles = (file: string) => YamlFile | undefined;
@@ -222,7 +224,7 @@ function editsOf(kustomization: YamlFile, files: YamlFiles): Edit[] {
       const field = path[path.length - 3];
       if (path[path.length - 1] !== 'image' || (field !== 'containers' && field !== 'initContainers')) return undefined;
       const image = valueAt(target.object, path);
-      return typeof image === 'string' && names.includes(imageName(image)) ? { depth: path.length, sets: true, span } : undefined;
+      return typeof image === 'string' && names.includes(parseImageReference(image).name) ? { depth: path.length, sets: true, span } : undefined;
     });
   });
   editsCache.set(kustomization, edits);
@@ -440,25 +442,10 @@ function mergeKeyMapper(object: Record<string, unknown>): IndexMapper {
 
 // ---------------------------------------------------------------------------------------------
 
-export function valueAt(object: unknown, path: FieldPath): unknown {
-  let value = object;
-  for (const segment of path) {
-    if (typeof segment === 'number') value = Array.isArray(value) ? value[segment] : undefined;
-    else value = isRecord(value) ? value[segment] : undefined;
-  }
-  return value;
-}
-
 function samePath(a: FieldPath, b: FieldPath): boolean {
   return a.length === b.length && a.every((segment, index) => segment === b[index]);
 }
 
-/** `registry/api:1.2@sha256:…` → `registry/api`. */
-function imageName(image: string): string {
-  const withoutDigest = image.split('@')[0] ?? image;
-  const colon = withoutDigest.lastIndexOf(':');
-  return colon > withoutDigest.lastIndexOf('/') ? withoutDigest.slice(0, colon) : withoutDigest;
-}
 
 function firstRecord(yaml: YamlFile): Record<string, unknown> {
   const data = yaml.documents[0]?.data;

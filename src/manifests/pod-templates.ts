@@ -1,6 +1,7 @@
 // Where each workload kind keeps its pod spec, so rules ask "which containers run here"
 // without knowing that a CronJob nests its template two levels deeper than a Deployment.
 import type { FieldPath, Resource } from './cluster-model.js';
+import { isRecord, valueAt } from './plain-data.js';
 
 const POD_SPEC_PATHS: Record<string, FieldPath> = {
   Pod: ['spec'],
@@ -26,20 +27,6 @@ export interface ContainerRef {
   path: FieldPath;
   container: Record<string, unknown>;
   name: string;
-}
-
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-export function valueAt(object: unknown, path: FieldPath): unknown {
-  let current = object;
-  for (const key of path) {
-    if (Array.isArray(current) && typeof key === 'number') current = current[key];
-    else if (isRecord(current) && typeof key === 'string') current = current[key];
-    else return undefined;
-  }
-  return current;
 }
 
 export function podSpecs(resources: readonly Resource[]): PodSpecRef[] {

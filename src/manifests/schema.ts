@@ -6,7 +6,8 @@
 import { distance } from 'fastest-levenshtein';
 import type { FieldPath, Resource, SchemaIssue } from './cluster-model.js';
 import fieldMap from './k8s-fields.json' with { type: 'json' };
-import { formatPath, isRecord } from './yaml-file.js';
+import { isRecord } from './plain-data.js';
+import { formatPath } from './yaml-file.js';
 
 interface AjvError {
   instancePath: string;

@@ -47,9 +47,6 @@ function oneLine(message: string): string {
   return line.replace(/ at line \d+, column \d+:?$/, '').trim();
 }
 
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /**
  * Maps an index into the rendered (or plain) array at `parentPath` to the item of a YAML
