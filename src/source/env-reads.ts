@@ -23,6 +23,7 @@ export function envContext(read: ts.Node, sourceFile: ts.SourceFile): EnvContext
   for (let step = 0; step < 6; step++) {
     node = climbWrappers(node);
     const parent = node.parent;
+    if (parent === undefined) break;
     if (parent.kind === K.BinaryExpression) {
       const binary = parent as ts.BinaryExpression;
       const operator = binary.operatorToken.kind;

@@ -102,6 +102,7 @@ function fsObject(node: ts.Expression, lookup: (name: string) => FsImport | unde
 /** `res.sendFile(p)`, `res.download(p)`, `express.static(dir)`: the app serves files from that path. */
 function expressFileCall(call: ts.CallExpression, access: ts.PropertyAccessExpression): RecognisedFsCall | undefined {
   const method = access.name.text;
+  if (method !== 'sendFile' && method !== 'download' && method !== 'static') return undefined;
   const receiver = dottedName(access.expression);
   const first = call.arguments[0];
   if (receiver === undefined || first === undefined) return undefined;

@@ -8,6 +8,7 @@ const K = ts.SyntaxKind;
 const ROUTE_METHODS = new Set(['get', 'post', 'put', 'patch', 'delete', 'all', 'use', 'head', 'options']);
 const TIMERS = new Set(['setInterval', 'setTimeout', 'setImmediate']);
 const LISTENER_METHODS = new Set(['on', 'once', 'addListener', 'addEventListener', 'prependListener']);
+const LABELLED_METHODS = new Set([...ROUTE_METHODS, ...TIMERS, ...LISTENER_METHODS, 'schedule', 'scheduleJob', 'process']);
 const APP_LIKE = /(^|\.)(app|router|server|api|fastify|koa)$/i;
 
 /** Array callbacks that run before the call returns. */
@@ -31,6 +32,8 @@ export function callHandlerLabel(call: ts.CallExpression): string | undefined {
   if (callee.kind !== K.PropertyAccessExpression) return undefined;
   const access = callee as ts.PropertyAccessExpression;
   const method = access.name.text;
+  // Most calls are none of these: decide on the method name before building the receiver's name.
+  if (!LABELLED_METHODS.has(method)) return undefined;
   const receiver = dottedName(access.expression);
   const first = call.arguments[0];
   if (ROUTE_METHODS.has(method)) {
@@ -92,8 +95,8 @@ export function callbackRole(call: ts.CallExpression): CallbackRole {
 /** `(() => { … })()`, `(async function () { … })()`. */
 export function isImmediatelyInvoked(fn: ts.Node): boolean {
   let node: ts.Node = fn;
-  while (node.parent.kind === K.ParenthesizedExpression) node = node.parent;
-  return node.parent.kind === K.CallExpression && (node.parent as ts.CallExpression).expression === node;
+  while (node.parent !== undefined && node.parent.kind === K.ParenthesizedExpression) node = node.parent;
+  return node.parent !== undefined && node.parent.kind === K.CallExpression && (node.parent as ts.CallExpression).expression === node;
 }
 
 function hasFunctionArgument(call: ts.CallExpression, from: number): boolean {

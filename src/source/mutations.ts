@@ -36,6 +36,7 @@ export interface Use {
 export function classifyUse(reference: ts.Node): Use {
   let node = climbWrappers(reference);
   let parent = node.parent;
+  if (parent === undefined) return { node: reference };
   if (parent.kind === K.BinaryExpression) {
     const binary = parent as ts.BinaryExpression;
     if (binary.left === node && isAssignmentOperator(binary.operatorToken.kind)) {
@@ -53,13 +54,14 @@ export function classifyUse(reference: ts.Node): Use {
       depth++;
       node = climbWrappers(parent);
       parent = node.parent;
+      if (parent === undefined) return { node: reference };
       continue;
     }
     // `codes.get(k).attempts++` writes into an element the collection holds.
     if (depth > 0 && parent.kind === K.CallExpression && (parent as ts.CallExpression).expression === node &&
         node.kind === K.PropertyAccessExpression && ELEMENT_GETTERS.has((node as ts.PropertyAccessExpression).name.text)) {
       const grand = climbWrappers(parent).parent;
-      if ((grand.kind === K.PropertyAccessExpression || grand.kind === K.ElementAccessExpression) &&
+      if (grand !== undefined && (grand.kind === K.PropertyAccessExpression || grand.kind === K.ElementAccessExpression) &&
           (grand as ts.PropertyAccessExpression).expression === climbWrappers(parent)) {
         node = climbWrappers(parent);
         parent = node.parent;

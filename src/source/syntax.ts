@@ -90,7 +90,9 @@ export function requireSpecifier(node: ts.Node | undefined): string | undefined 
 
 export function hasModifier(node: ts.Node, kind: ts.SyntaxKind): boolean {
   const modifiers = (node as { modifiers?: ts.NodeArray<ts.ModifierLike> }).modifiers;
-  return modifiers !== undefined && modifiers.some((modifier) => modifier.kind === kind);
+  if (modifiers === undefined) return false;
+  for (const modifier of modifiers) if (modifier.kind === kind) return true;
+  return false;
 }
 
 /** The source text of a node, without leading trivia. */
