@@ -56,12 +56,22 @@ export default defineSourceRule({
   },
 });
 
-/** Where sites run: the handler label, or the function's location when no handler is known. */
+/** Where sites run: handler labels, then unlabelled runtime code grouped per file (`runtime code (lines 15, 21)`). */
 function handlerNames(sites: readonly Site[], file: SourceFileFacts): string[] {
   const names: string[] = [];
+  const unlabelled = new Map<string, number[]>();
   for (const site of sites) {
-    const name = site.handler ?? (site.file === file.path ? `runtime code at line ${site.line}` : `runtime code at ${site.file}:${site.line}`);
-    if (!names.includes(name)) names.push(name);
+    if (site.handler !== undefined) {
+      if (!names.includes(site.handler)) names.push(site.handler);
+      continue;
+    }
+    const lines = unlabelled.get(site.file) ?? [];
+    if (!lines.includes(site.line)) lines.push(site.line);
+    unlabelled.set(site.file, lines);
+  }
+  for (const [path, lines] of unlabelled) {
+    const where = lines.length === 1 ? `line ${lines[0]}` : `lines ${lines.join(', ')}`;
+    names.push(path === file.path ? `runtime code (${where})` : `runtime code (${path}, ${where})`);
   }
   return names;
 }

@@ -53,10 +53,12 @@ export default defineSourceRule({
         })),
         ...removed.map((call) => ({ file: call.file, line: call.line, message: `deleted${where(call)} (${call.api})` })),
       ];
+      // User uploads are data the service owes back to someone, whether or not this code reads them.
+      const uploads = group.writes.some((call) => call.api === 'multer');
       report({
         location: first,
-        message: describe(first.path, group.writes, readBack),
-        severity: readBack.length > 0 ? 'P0' : 'P1',
+        message: describe(first.path, group.writes, readBack, uploads),
+        severity: readBack.length > 0 || uploads ? 'P0' : 'P1',
         related,
       });
     }
@@ -76,9 +78,9 @@ function rootKey(packageDir: string | undefined, path: PathInfo): string | undef
     case 'repo': {
       if (NOT_PERSISTENCE.test(path.text.replace(/['"`)]/g, ''))) return undefined;
       // `path.join(__dirname, '..', 'uploads')` and `'./uploads'` name the same folder in practice.
-      const folder = (path.prefix ?? '').split('/').filter((part) => part !== '' && part !== '.' && part !== '..')[0] ?? '.';
+      const folder = (path.prefix ?? '').split('/').filter((part) => part !== '' && part !== '.' && part !== '..').join('/');
       if (NOT_PERSISTENCE.test(folder)) return undefined;
-      return `${scope}|repo|${folder}`;
+      return `${scope}|repo|${folder === '' ? '.' : folder}`;
     }
     // The temp dir is scratch space; a path we cannot fold is not judged rather than guessed.
     case 'tmp':
@@ -87,12 +89,12 @@ function rootKey(packageDir: string | undefined, path: PathInfo): string | undef
   }
 }
 
-/** A read of `/data` covers writes to `/data/results`, and the other way round. */
+/** A read of `/data` covers writes to `/data/results`, and the other way round (`uploads` and `uploads/csv` too). */
 function sameRoot(readKey: string, writeKey: string): boolean {
   if (readKey === writeKey) return true;
   const [readScope, readRoot, readDir = ''] = readKey.split('|');
   const [writeScope, writeRoot, writeDir = ''] = writeKey.split('|');
-  if (readScope !== writeScope || readRoot !== 'absolute' || writeRoot !== 'absolute') return false;
+  if (readScope !== writeScope || readRoot !== writeRoot || (readRoot !== 'absolute' && readRoot !== 'repo')) return false;
   return writeDir.startsWith(`${readDir.replace(/\/$/, '')}/`) || readDir.startsWith(`${writeDir.replace(/\/$/, '')}/`);
 }
 
@@ -100,7 +102,7 @@ function where(call: FsCall): string {
   return call.handler === undefined ? (call.time === 'init' ? ' at start-up' : '') : ` in ${call.handler}`;
 }
 
-function describe(path: PathInfo, writes: FsCall[], reads: FsCall[]): string {
+function describe(path: PathInfo, writes: FsCall[], reads: FsCall[], uploads: boolean): string {
   const under = path.root === 'env' ? `\`$${path.envVar ?? '?'}\`` : path.prefix !== undefined ? `\`${path.prefix}\`` : undefined;
   const target = under === undefined ? code(path.text) : `${code(path.text)} (under ${under})`;
   const writers = unique(writes.map((call) => call.handler ?? 'runtime code'));
@@ -112,7 +114,7 @@ function describe(path: PathInfo, writes: FsCall[], reads: FsCall[]): string {
   ];
   const readText = back.length > 0 ? ` and ${back.join(' and ')}` : '';
   const consequence =
-    reads.length > 0
+    reads.length > 0 || uploads
       ? "the files live on one pod's disk, so they are lost on restart and another replica cannot serve them"
       : "the files live on one pod's disk and are lost on restart (P1: nothing in the code reads them back)";
   const volume = path.root === 'env' ? `; \`$${path.envVar ?? '?'}\` needs shared storage (ReadWriteMany if replicas > 1)` : '';

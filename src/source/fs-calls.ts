@@ -123,3 +123,34 @@ function isServeStaticImport(imported: FsImport | undefined): boolean {
       (imported.module === 'express' && imported.name === 'static'))
   );
 }
+
+/**
+ * `multer({ dest: 'uploads/' })` and `multer.diskStorage({ destination: 'uploads/' })`: configured
+ * once, but every upload request writes a file there. Returns the destination expression.
+ */
+export function recogniseUploadDestination(
+  call: ts.CallExpression,
+  lookup: (name: string) => FsImport | undefined,
+): ts.Expression | undefined {
+  const callee = skipWrappers(call.expression);
+  let key: string;
+  if (callee.kind === K.Identifier) {
+    const imported = lookup((callee as ts.Identifier).text);
+    if (imported?.module !== 'multer' || (imported.name !== 'default' && imported.name !== '*')) return undefined;
+    key = 'dest';
+  } else if (callee.kind === K.PropertyAccessExpression && (callee as ts.PropertyAccessExpression).name.text === 'diskStorage') {
+    const owner = skipWrappers((callee as ts.PropertyAccessExpression).expression);
+    if (owner.kind !== K.Identifier || lookup((owner as ts.Identifier).text)?.module !== 'multer') return undefined;
+    key = 'destination';
+  } else {
+    return undefined;
+  }
+  const options = call.arguments[0] === undefined ? undefined : skipWrappers(call.arguments[0]);
+  if (options === undefined || options.kind !== K.ObjectLiteralExpression) return undefined;
+  for (const property of (options as ts.ObjectLiteralExpression).properties) {
+    if (property.kind === K.PropertyAssignment && property.name.kind === K.Identifier && property.name.text === key) {
+      return property.initializer;
+    }
+  }
+  return undefined;
+}

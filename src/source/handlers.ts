@@ -72,9 +72,12 @@ export function newHandlerLabel(expression: ts.NewExpression): string | undefine
   const args = expression.arguments;
   if (callee === undefined || args === undefined) return undefined;
   const last = callee.slice(callee.lastIndexOf('.') + 1);
-  if (last === 'Worker') {
+  if (last === 'Worker' && args.length > 1) {
     const queue = stringValue(args[0]);
-    if (queue !== undefined && args.length > 1) return `BullMQ worker "${queue}"`;
+    if (queue !== undefined) return `BullMQ worker "${queue}"`;
+    // `new Worker(IMPORT_QUEUE, process)`: name the queue by the constant.
+    const constant = dottedName(args[0]!);
+    if (constant !== undefined) return `BullMQ worker ${constant}`;
   }
   if (last === 'CronJob') return 'CronJob callback';
   return undefined;

@@ -13,7 +13,7 @@ import type {
 } from './app-model.js';
 import type { Span } from '../findings.js';
 import { envContext } from './env-reads.js';
-import { recogniseFsCall, type FsImport } from './fs-calls.js';
+import { recogniseFsCall, recogniseUploadDestination, type FsImport } from './fs-calls.js';
 import { callbackRole, callHandlerLabel, isImmediatelyInvoked, newHandlerLabel } from './handlers.js';
 import { initializerKind, isReadonlyDeclaration } from './initializers.js';
 import { classifyUse, confirmMutation, type Use } from './mutations.js';
@@ -412,6 +412,17 @@ class FileWalker {
       if (recognised.pathArgument !== undefined) {
         site.path = { ...foldPath(recognised.pathArgument, this.pathScope), text: nodeText(recognised.pathArgument, this.sourceFile) };
       }
+      this.facts.fsCalls.push(site);
+    }
+    const destination = recogniseUploadDestination(call, this.fsLookup);
+    if (destination !== undefined) {
+      // Configured at load, written on every upload request.
+      const site = this.span(call) as FsCall;
+      site.time = 'runtime';
+      site.handler = 'multer uploads';
+      site.api = 'multer';
+      site.access = 'write';
+      site.path = { ...foldPath(destination, this.pathScope), text: nodeText(destination, this.sourceFile) };
       this.facts.fsCalls.push(site);
     }
     const label = callHandlerLabel(call) ?? (this.wrappedRoute?.call === call ? this.wrappedRoute.label : undefined);
