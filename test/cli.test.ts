@@ -80,9 +80,11 @@ describe('k8s-audit CLI', () => {
     expect(readTree('reports', ['', ''])).toEqual(firstTree);
   });
 
-  it('keeps the README rule table in step with rule metadata', () => {
+  it('keeps the README rule table and sample output in step with the code', () => {
     // Stale? Run `npm run reports`.
-    expect(readFileSync(path.join(root, 'README.md'), 'utf8')).toContain(renderRulesTable(allRules));
+    const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
+    expect(readme).toContain(renderRulesTable(allRules));
+    expect(readme).toContain(run([exampleApp, '--format', 'text', '--out', '-']).stdout);
   });
 
   it('reports a YAML file that does not parse and a TypeScript syntax error, and audits the rest', () => {
