@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Argument parsing, writing files and the exit code; everything else is audit() and the reporters.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { AuditResult } from './audit-result.js';
@@ -102,6 +102,9 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${TOOL.version}\n`);
     return EXIT.passed;
   }
+  for (const given of [...options.paths, ...options.overlays]) {
+    if (!existsSync(given)) throw new UsageError(`no such file or folder: ${given}`);
+  }
   const toStdout = options.out === '-';
   const showProgress = !options.quiet && process.stderr.isTTY === true;
   if (showProgress) process.stderr.write(`k8s-audit: auditing ${options.paths.join(' ')}…`);
@@ -109,7 +112,7 @@ async function main(argv: string[]): Promise<number> {
     paths: options.paths,
     ...(options.overlays.length === 0 ? {} : { overlays: options.overlays }),
     render: options.render,
-    ...(toStdout ? {} : { manifestsDir: toPosix(path.join(options.out, 'manifests')), exclude: [options.out] }),
+    ...(toStdout ? {} : { manifestsDir: toPosix(path.relative(process.cwd(), path.resolve(options.out, 'manifests'))), exclude: [options.out] }),
   });
   if (showProgress) process.stderr.write('\r\x1b[K');
 

@@ -49,7 +49,7 @@ describe('k8s-audit CLI', () => {
   });
 
   it('exits 2 with one line on a usage error', () => {
-    for (const args of [['--fail-on', 'P4'], ['--format', 'html'], ['--bogus'], ['--format', 'md,json', '--out', '-']]) {
+    for (const args of [['--fail-on', 'P4'], ['--format', 'html'], ['--bogus'], ['--format', 'md,json', '--out', '-'], ['no/such/folder']]) {
       const { status, stderr, stdout } = run(args);
       expect(status, args.join(' ')).toBe(2);
       expect(stdout).toBe('');
