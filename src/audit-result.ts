@@ -32,6 +32,8 @@ export interface AuditResult {
     paths: string[];
     /** Overlays found but not rendered, with the reason. */
     unrendered: { source: string; reason: string }[];
+    /** Packages whose code does not run in a Node server (browser bundles, mobile apps), so not analysed. */
+    clientPackages: { dir: string; reason: string }[];
     sourceFiles: number;
     manifestFiles: number;
   };

@@ -41,7 +41,10 @@ export async function audit(options: AuditOptions): Promise<AuditResult> {
   const rules = options.rules ?? allRules;
   const excludeDirs = (options.exclude ?? []).map((dir) => path.resolve(cwd, dir));
   const discovery = await discover({ cwd, paths: options.paths, excludeDirs });
-  const errors: AuditError[] = [...discovery.errors];
+  const errors: AuditError[] = [
+    ...discovery.errors,
+    ...discovery.helmCharts.map((chart) => ({ file: chart, message: 'Helm chart not rendered (k8s-audit does not render Helm yet): its templates and values were not audited' })),
+  ];
 
   const needsSource = rules.some((rule) => rule.kind === 'source');
   const { app, errors: sourceErrors } = needsSource
@@ -73,6 +76,7 @@ export async function audit(options: AuditOptions): Promise<AuditResult> {
     scope: {
       paths: options.paths,
       unrendered: cluster.unrendered,
+      clientPackages: discovery.clientPackages,
       sourceFiles: discovery.sources.length,
       manifestFiles: discovery.yamlFiles.length,
     },

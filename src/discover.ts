@@ -1,5 +1,6 @@
 // Finds and classifies the files of the scanned tree. Nothing here parses: it only decides
 // which files each model reads.
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import fg from 'fast-glob';
@@ -28,8 +29,12 @@ const TEST_PATTERN = /(^|\/)(__tests__|__mocks__|tests?|e2e|cypress|playwright)\
 const TOOLING_PATTERN = /(^|\/)(scripts|migrations|seeds?|\.storybook)\/|(^|\/)seed[^/]*$|\.config\.[cm]?[jt]s$|\.d\.[cm]?ts$/;
 
 export interface Discovery {
-  /** Source files deployed with the app (tests and tooling excluded), POSIX, relative to cwd. */
+  /** Source files deployed with the app (tests, tooling and browser/mobile packages excluded), POSIX, relative to cwd. */
   sources: string[];
+  /** Packages whose code does not run in a Node server, with the reason; their sources are not analysed. */
+  clientPackages: { dir: string; reason: string }[];
+  /** Folders holding a `Chart.yaml`; their YAML is Helm input, not manifests. */
+  helmCharts: string[];
   /** Every `.yaml`/`.yml` file that is not a kustomization file. */
   yamlFiles: string[];
   /** Folders holding a kustomization file. */
@@ -57,6 +62,8 @@ export function toPosixRelative(cwd: string, absolutePath: string): string {
 export async function discover({ cwd, paths, excludeDirs = [] }: DiscoverOptions): Promise<Discovery> {
   const result: Discovery = {
     sources: [],
+    clientPackages: [],
+    helmCharts: [],
     yamlFiles: [],
     kustomizationDirs: [],
     dockerfiles: [],
@@ -65,6 +72,7 @@ export async function discover({ cwd, paths, excludeDirs = [] }: DiscoverOptions
     errors: [],
   };
   const seen = new Set<string>();
+  const candidates: Candidate[] = [];
   for (const given of paths) {
     const root = path.resolve(cwd, given);
     if (!existsSync(root)) {
@@ -76,42 +84,115 @@ export async function discover({ cwd, paths, excludeDirs = [] }: DiscoverOptions
     for (const file of files) {
       if (seen.has(file) || excludeDirs.some((dir) => file.startsWith(dir + path.sep))) continue;
       seen.add(file);
-      classify(file, toPosixRelative(rootDir, file), toPosixRelative(cwd, file), result);
+      candidates.push({ absolutePath: file, inRoot: toPosixRelative(rootDir, file), relative: toPosixRelative(cwd, file) });
     }
   }
-  for (const list of [result.sources, result.yamlFiles, result.kustomizationDirs, result.dockerfiles, result.templates]) {
+  // Package and chart boundaries first: where a file sits decides what it is.
+  const packageJsons = new Map<string, PackageJson>();
+  for (const candidate of candidates) {
+    const base = path.posix.basename(candidate.relative);
+    const dir = path.posix.dirname(candidate.relative);
+    if (base === 'package.json') packageJsons.set(dir, readPackageJson(candidate.absolutePath));
+    if (base === 'Chart.yaml') result.helmCharts.push(dir);
+  }
+  for (const [dir, json] of packageJsons) {
+    result.packages.push(json.name === undefined ? { dir } : { dir, name: json.name });
+    const reason = clientPackageReason(json);
+    if (reason !== undefined) result.clientPackages.push({ dir, reason });
+  }
+  const relatives = new Set(candidates.map((candidate) => candidate.relative));
+  for (const candidate of candidates) classify(candidate, relatives, result);
+  for (const list of [result.sources, result.yamlFiles, result.kustomizationDirs, result.dockerfiles, result.templates, result.helmCharts]) {
     list.sort();
   }
   result.packages.sort((a, b) => (a.dir < b.dir ? -1 : a.dir > b.dir ? 1 : 0));
+  result.clientPackages.sort((a, b) => (a.dir < b.dir ? -1 : a.dir > b.dir ? 1 : 0));
   return result;
 }
 
-function classify(absolutePath: string, inRoot: string, relative: string, result: Discovery): void {
+interface Candidate {
+  absolutePath: string;
+  /** POSIX, relative to the scanned root: what test and tooling patterns are matched against. */
+  inRoot: string;
+  /** POSIX, relative to cwd: how every finding names the file. */
+  relative: string;
+}
+
+function classify({ inRoot, relative }: Candidate, allFiles: ReadonlySet<string>, result: Discovery): void {
   const base = path.posix.basename(relative);
   const extension = path.posix.extname(base);
+  const within = (dirs: readonly string[]): boolean => dirs.some((dir) => dir === '.' || relative.startsWith(`${dir}/`));
   if (KUSTOMIZATION_NAMES.has(base)) {
     result.kustomizationDirs.push(path.posix.dirname(relative));
   } else if (extension === '.yaml' || extension === '.yml') {
-    result.yamlFiles.push(relative);
+    // A chart's templates and values are Helm input: reported once per chart, not as broken manifests.
+    if (!within(result.helmCharts)) result.yamlFiles.push(relative);
   } else if (SOURCE_EXTENSIONS.has(extension)) {
-    if (!TEST_PATTERN.test(inRoot) && !TOOLING_PATTERN.test(inRoot)) result.sources.push(relative);
+    if (TEST_PATTERN.test(inRoot) || TOOLING_PATTERN.test(inRoot)) return;
+    const owner = deepestPackage(relative, result.packages);
+    if (owner !== undefined && result.clientPackages.some((client) => client.dir === owner)) return;
+    if (isCompiledTwin(relative, extension, allFiles)) return;
+    result.sources.push(relative);
   } else if (base === 'Dockerfile' || base.startsWith('Dockerfile.') || base.endsWith('.Dockerfile')) {
     result.dockerfiles.push(relative);
   } else if (extension === '.template' || extension === '.conf') {
     result.templates.push(relative);
-  } else if (base === 'package.json') {
-    result.packages.push(readPackage(absolutePath, path.posix.dirname(relative)));
   }
 }
 
-function readPackage(absolutePath: string, dir: string): PackageInfo {
+/** `index.js` committed next to `index.ts` is its compiled output: findings belong on the source. */
+function isCompiledTwin(relative: string, extension: string, allFiles: ReadonlySet<string>): boolean {
+  if (extension !== '.js' && extension !== '.mjs' && extension !== '.cjs') return false;
+  const stem = relative.slice(0, -extension.length);
+  return ['.ts', '.mts', '.cts', '.tsx'].some((source) => allFiles.has(stem + source));
+}
+
+/** The folder of the innermost package.json above `file`. */
+export function deepestPackage(file: string, packages: readonly PackageInfo[]): string | undefined {
+  let best: string | undefined;
+  for (const { dir } of packages) {
+    const holds = dir === '.' || file.startsWith(`${dir}/`);
+    if (holds && (best === undefined || best === '.' || dir.length > best.length)) best = dir;
+  }
+  return best;
+}
+
+interface PackageJson {
+  name?: string;
+  dependencies: ReadonlySet<string>;
+  /** A workspace root lists tooling for every package; it says nothing about what runs. */
+  isWorkspaceRoot: boolean;
+}
+
+function readPackageJson(absolutePath: string): PackageJson {
   try {
-    const json = JSON.parse(readFileSync(absolutePath, 'utf8')) as { name?: unknown };
-    return typeof json.name === 'string' ? { dir, name: json.name } : { dir };
+    const json = JSON.parse(readFileSync(absolutePath, 'utf8')) as { name?: unknown; dependencies?: unknown; devDependencies?: unknown; workspaces?: unknown };
+    const names = [json.dependencies, json.devDependencies].flatMap((deps) => (typeof deps === 'object' && deps !== null ? Object.keys(deps) : []));
+    return { ...(typeof json.name === 'string' ? { name: json.name } : {}), dependencies: new Set(names), isWorkspaceRoot: json.workspaces !== undefined };
   } catch {
     // A package.json that does not parse still marks a package boundary.
-    return { dir };
+    return { dependencies: new Set(), isWorkspaceRoot: false };
   }
+}
+
+/** Libraries that mean the package runs a server, whatever else it uses. */
+const SERVER_LIBRARIES = ['express', 'fastify', 'koa', '@nestjs/core', '@hapi/hapi', 'hapi', 'restify', 'next', 'nuxt', '@remix-run/node', 'bullmq', 'bull', 'ws', 'socket.io', 'graphql-yoga', '@apollo/server', 'apollo-server'];
+const MOBILE_LIBRARIES = ['react-native', 'expo'];
+const BROWSER_LIBRARIES = ['react-dom', 'vue', 'svelte', '@angular/core', 'solid-js', 'preact', 'vite', '@vitejs/plugin-react', 'parcel'];
+
+/**
+ * Why a package's code does not run in a pod's Node process, or undefined when it may: a mobile
+ * app, or a browser bundle with no server library (served as static files, e.g. by nginx).
+ */
+function clientPackageReason({ dependencies, isWorkspaceRoot }: PackageJson): string | undefined {
+  if (isWorkspaceRoot) return undefined;
+  const has = (names: readonly string[]): string | undefined => names.find((name) => dependencies.has(name));
+  if (has(SERVER_LIBRARIES) !== undefined) return undefined;
+  const mobile = has(MOBILE_LIBRARIES);
+  if (mobile !== undefined) return `mobile app (depends on ${mobile})`;
+  const browser = has(BROWSER_LIBRARIES);
+  if (browser !== undefined) return `browser code (depends on ${browser}, no server library)`;
+  return undefined;
 }
 
 /**
@@ -129,13 +210,11 @@ async function listTree(root: string, cwd: string, errors: AuditError[]): Promis
     ignore: ALWAYS_IGNORED,
     suppressErrors: true,
   });
-  const gitignores = entries
-    .filter((entry) => entry.name === '.gitignore' && entry.dirent.isFile())
-    .map((entry) => loadGitignore(root, entry.path));
+  const isIgnored = gitVisibleFiles(root) ?? gitignoreMatcher(root, entries.map((entry) => entry.path));
   const rootGitignore = path.join(root, '.gitignore');
   const files: string[] = [];
   for (const entry of entries) {
-    if (isGitignored(entry.path, gitignores)) continue;
+    if (isIgnored(entry.path)) continue;
     const absolutePath = path.join(root, entry.path);
     if (entry.dirent.isSymbolicLink()) {
       const target = resolveLink(absolutePath);
@@ -150,6 +229,35 @@ async function listTree(root: string, cwd: string, errors: AuditError[]): Promis
     if (entry.dirent.isFile() && absolutePath !== rootGitignore) files.push(absolutePath);
   }
   return files;
+}
+
+const GIT_TIMEOUT_MS = 20_000;
+
+/**
+ * Inside a git work tree, git itself says what is ignored: a tracked file stays in even when a
+ * .gitignore pattern matches it (a tracked `kustomize/` folder under a `kustomize` pattern).
+ * Undefined outside a work tree or without git.
+ */
+function gitVisibleFiles(root: string): ((relativePath: string) => boolean) | undefined {
+  try {
+    const listed = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
+      cwd: root,
+      encoding: 'utf8',
+      timeout: GIT_TIMEOUT_MS,
+      maxBuffer: 256 * 1024 * 1024,
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    const visible = new Set(listed.split('\0').filter((file) => file !== ''));
+    return (relativePath) => !visible.has(relativePath);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Outside git: every .gitignore of the tree, each applied below its own folder. */
+function gitignoreMatcher(root: string, relativePaths: readonly string[]): (relativePath: string) => boolean {
+  const gitignores = relativePaths.filter((file) => path.posix.basename(file) === '.gitignore').map((file) => loadGitignore(root, file));
+  return (relativePath) => isGitignored(relativePath, gitignores);
 }
 
 interface ScopedIgnore {

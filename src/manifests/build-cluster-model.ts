@@ -116,8 +116,9 @@ export async function buildClusterModel(input: BuildClusterModelInput): Promise<
 
 /**
  * Each file is read and parsed once, whoever asks first (discovery's list, a kustomization, an
- * origin annotation); its parse error is reported once. Helm templates are not YAML until
- * rendered, so they are reported as such instead of as a parse error.
+ * origin annotation); its parse error is reported once. A file with Helm's `{{ }}` is not YAML
+ * until rendered, so it is reported as a template instead of as a parse error (discovery already
+ * keeps whole charts out).
  */
 function fileCache(cwd: string, errors: AuditError[]): YamlFiles {
   const cache = new Map<string, YamlFile | undefined>();
@@ -127,8 +128,6 @@ function fileCache(cwd: string, errors: AuditError[]): YamlFiles {
     const read = readFileText(path.resolve(cwd, file));
     if ('error' in read) {
       errors.push({ file, message: read.error });
-    } else if (read.text.includes('{{') && isChartTemplate(cwd, file)) {
-      errors.push({ file, message: 'Helm template: not rendered' });
     } else {
       result = parseYamlFile(file, read.text);
       if (result.error !== undefined) {
@@ -138,16 +137,6 @@ function fileCache(cwd: string, errors: AuditError[]): YamlFiles {
     cache.set(file, result);
     return result;
   };
-}
-
-/** `chart/templates/…` next to a `Chart.yaml`. */
-function isChartTemplate(cwd: string, file: string): boolean {
-  const parts = file.split('/');
-  for (let index = parts.lastIndexOf('templates'); index >= 0; index = parts.lastIndexOf('templates', index - 1)) {
-    if (existsSync(path.resolve(cwd, ...parts.slice(0, index), 'Chart.yaml'))) return true;
-    if (index === 0) break;
-  }
-  return false;
 }
 
 function plainResources(yaml: YamlFile): Resource[] {

@@ -42,6 +42,9 @@ function scopeSection(result: AuditResult, options: ReportOptions): string {
   if (overlays.length > 0) {
     lines.push(`- **Overlays rendered:** ${overlays.map((m) => `\`${m.source}\` (${m.renderer})`).join(', ')}`);
   }
+  for (const { dir, reason } of result.scope.clientPackages) {
+    lines.push(`- **Not analysed:** \`${dir}\` — ${reason}; it does not run in a pod's Node process`);
+  }
   for (const { source, reason } of result.scope.unrendered) {
     lines.push(`- **Not rendered:** \`${source}\` — ${reason}; its YAML files were audited as they are`);
   }
