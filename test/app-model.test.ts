@@ -209,6 +209,200 @@ describe('module bindings', () => {
   });
 });
 
+describe('handlers across files', () => {
+  const labels = (b: ModuleBinding): string[] => [
+    ...b.mutations.map((m) => `write ${m.file}:${m.line} ${m.time}${m.handler ? ` ${m.handler}` : ''}`),
+    ...b.reads.map((r) => `read ${r.file}:${r.line} ${r.time}${r.handler ? ` ${r.handler}` : ''}`),
+  ];
+
+  it('labels sites in exported helpers with the routes that call them from other files: named, default, const arrow, CommonJS, namespace, re-export, static method, registration', () => {
+    const { app } = model({
+      'src/state.ts': [
+        'const hits = new Map();',
+        'export function countHit(k: string) { hits.set(k, 1); }',
+        'export default function resetAll() { hits.clear(); }',
+        'export const dropHit = (k: string) => { hits.delete(k); };',
+        'export class Store { static add(k: string) { hits.set(k, 2); } }',
+        'export function guard(req: unknown, res: unknown, next: () => void) { if (isHot()) next(); }',
+        'function isHot() { return hits.size > 10; }',
+      ].join('\n'),
+      'src/cjs.js': "const seen = new Set();\nfunction mark(k) { seen.add(k); }\nexports.mark = mark;\nmodule.exports.unmark = (k) => seen.delete(k);\n",
+      'src/index.ts': "export { countHit as count } from './state.js';\n",
+      'src/routes/a.ts': [
+        "import resetAll, { dropHit, guard, Store } from '../state.js';",
+        "import * as state from '../state.js';",
+        "import { count } from '../index.js';",
+        "app.post('/hit', guard, (req) => { count(req.ip); state.countHit('x'); });",
+        "app.delete('/hits', (req) => { resetAll(); dropHit('k'); Store.add('k'); });",
+      ].join('\n'),
+      'src/routes/b.js': "const { mark } = require('../cjs');\napp.post('/mark', (req) => { mark(req.ip); });\n",
+    });
+    expect(labels(binding(app, 'src/state.ts', 'hits'))).toEqual([
+      'write src/state.ts:2 runtime POST /hit → countHit()',
+      'write src/state.ts:3 runtime DELETE /hits → resetAll()',
+      'write src/state.ts:4 runtime DELETE /hits → dropHit()',
+      'write src/state.ts:5 runtime DELETE /hits → Store.add()',
+      // Same-file calls add no hop: `isHot()` runs in the route through `guard`, registered from a.ts.
+      'read src/state.ts:7 runtime POST /hit → guard()',
+    ]);
+    const seen = binding(app, 'src/cjs.js', 'seen');
+    // An inline function value (`module.exports.unmark = (k) => …`) is no tracked function: runtime, unnamed.
+    expect(seen.mutations.map((m) => `${m.line} ${m.time} ${m.handler ?? '-'}`)).toEqual(['2 runtime POST /mark → mark()', '4 runtime -']);
+    expect(seen.mutations[0]!.handlers).toEqual([{ name: 'POST /mark', via: ['mark'] }]);
+  });
+
+  it('follows two cross-file hops, sorts several handlers, and keeps same-file labels plain', () => {
+    const { app } = model({
+      'src/store.ts': 'const cache = new Map();\nexport function put(k: string) { cache.set(k, 1); }\n',
+      'src/service.ts': "import { put } from './store.js';\nexport function save(k: string) { put(k); }\n",
+      'src/routes.ts': [
+        "import { save } from './service.js';",
+        "import { put } from './store.js';",
+        "app.post('/z', () => save('z'));",
+        "app.post('/a', () => { save('a'); put('b'); });",
+      ].join('\n'),
+    });
+    const cache = binding(app, 'src/store.ts', 'cache');
+    expect(cache.mutations.map((m) => m.handler)).toEqual(['POST /a → put(), POST /a → save() → put(), POST /z → save() → put()']);
+    expect(cache.mutations[0]!.handlers).toEqual([
+      { name: 'POST /a', via: ['put'] },
+      { name: 'POST /a', via: ['save', 'put'] },
+      { name: 'POST /z', via: ['save', 'put'] },
+    ]);
+  });
+
+  it('keeps an exported helper init when every call in every file is at start-up, and runtime when it escapes or nobody calls it', () => {
+    const { app } = model({
+      'src/flags.ts': [
+        'const flags = new Map();',
+        'export function load(n: string) { flags.set(n, true); }',
+        'export function loadLater(n: string) { flags.set(n, false); }',
+        'export function unused() { flags.clear(); }',
+        'export function loadPlugins() { flags.delete("x"); }',
+      ].join('\n'),
+      'src/boot.ts': [
+        "import { load, loadLater, loadPlugins } from './flags.js';",
+        "async function main() { load('a'); loadPlugins(); }",
+        'main();',
+        'setTimeout(loadLater, 10);',
+        "loadLater('b');",
+      ].join('\n'),
+      // Handed to unknown code: it may run any time.
+      'src/plugins.ts': "import { loadPlugins } from './flags.js';\nregisterPlugin(loadPlugins);\n",
+      // A namespace handed over whole: every function of the module may run any time.
+      'src/hooks.ts': 'const hooks: string[] = [];\nexport function addHook(h: string) { hooks.push(h); }\n',
+      'src/setup.ts': "import * as hookApi from './hooks.js';\nimport { addHook } from './hooks.js';\naddHook('boot');\nexpose(hookApi);\n",
+    });
+    expect(labels(binding(app, 'src/hooks.ts', 'hooks'))).toEqual(['write src/hooks.ts:2 runtime']);
+    expect(labels(binding(app, 'src/flags.ts', 'flags'))).toEqual([
+      'write src/flags.ts:2 init',
+      'write src/flags.ts:3 runtime setTimeout callback → loadLater()',
+      'write src/flags.ts:4 runtime',
+      'write src/flags.ts:5 runtime',
+    ]);
+  });
+
+  it('names BullMQ workers by a queue constant of the same file or another file', () => {
+    const { app } = model({
+      'src/queue.ts': "export const IMPORT_QUEUE = 'csv-import';\nconst LOCAL = 'local';\nexport { LOCAL as OTHER };\n",
+      'src/worker.ts': [
+        "import { Worker } from 'bullmq';",
+        "import { IMPORT_QUEUE, OTHER } from './queue.js';",
+        "const EXPORT_QUEUE = 'csv-export';",
+        'const seen = new Set();',
+        'async function process(job: { id: string }) { seen.add(job.id); }',
+        'new Worker(IMPORT_QUEUE, process);',
+        'new Worker(EXPORT_QUEUE, async (job) => { seen.delete(job.id); });',
+        'new Worker(OTHER, async (job) => { seen.clear(); });',
+      ].join('\n'),
+    });
+    expect(binding(app, 'src/worker.ts', 'seen').mutations.map((m) => `${m.line} ${m.handler}`)).toEqual([
+      '5 BullMQ worker "csv-import"',
+      '7 BullMQ worker "csv-export"',
+      '8 BullMQ worker "local"',
+    ]);
+  });
+
+  it('names the routes that use a multer instance as middleware, in its file or another', () => {
+    const { app } = model({
+      'src/upload.ts': [
+        "import multer from 'multer';",
+        "const storage = multer.diskStorage({ destination: '/srv/avatars' });",
+        "export const avatars = multer({ storage });",
+        "const csv = multer({ dest: 'uploads/' });",
+        "const unused = multer({ dest: 'spare/' });",
+        "router.post('/csv', csv.single('file'), (req, res) => res.sendStatus(202));",
+        "router.put('/csv', csv.array('files'), (req, res) => res.sendStatus(202));",
+      ].join('\n'),
+      'src/routes.ts': "import { avatars } from './upload.js';\nrouter.post('/avatar', avatars.single('a'), (req, res) => res.sendStatus(201));\n",
+    });
+    expect(file(app, 'src/upload.ts').fsCalls.map((c) => `${c.line} ${c.api} ${c.time} ${c.handler ?? '-'}`)).toEqual([
+      '2 multer runtime POST /avatar',
+      '4 multer runtime POST /csv, PUT /csv',
+      '5 multer runtime -',
+    ]);
+  });
+});
+
+describe('finding messages name the handler and the cross-file helper', () => {
+  function tree(files: Record<string, string>): string {
+    const cwd = path.join(temp, String(counter++));
+    for (const [name, text] of Object.entries(files)) {
+      mkdirSync(path.dirname(path.join(cwd, name)), { recursive: true });
+      writeFileSync(path.join(cwd, name), text);
+    }
+    return cwd;
+  }
+
+  it('in-memory-state: a handler reached through helpers in another file, listed once per handler', async () => {
+    const cwd = tree({
+      'src/ban.ts': [
+        'const attempts: Record<string, number> = {};',
+        'const banned = new Set<string>();',
+        'export function isBanned(ip: string) { return banned.has(ip); }',
+        'export function recordFailure(ip: string) { attempts[ip] = (attempts[ip] ?? 0) + 1; if (attempts[ip] > 5) banned.add(ip); }',
+        'export function clearFailures(ip: string) { delete attempts[ip]; }',
+        'export function rejectBanned(req: { ip: string }, res: unknown, next: () => void) { if (!isBanned(req.ip)) next(); }',
+      ].join('\n'),
+      'src/login.ts': [
+        "import { clearFailures, recordFailure, rejectBanned } from './ban.js';",
+        "router.post('/login/code', rejectBanned, (req, res) => res.sendStatus(204));",
+        "router.post('/login/verify', rejectBanned, (req, res) => { if (req.body.ok) clearFailures(req.ip); else recordFailure(req.ip); });",
+      ].join('\n'),
+    });
+    const { findings } = await audit({ cwd, paths: ['src'], rules: [inMemoryState] });
+    expect(findings.map((f) => `${f.line} ${f.message.slice(0, f.message.indexOf(': '))}`)).toEqual([
+      '1 `attempts` is written and read in `POST /login/verify` (via `clearFailures()` and `recordFailure()`)',
+      '2 `banned` is written in `POST /login/verify` (via `recordFailure()`) and read in `POST /login/code` and `POST /login/verify` (via `rejectBanned()`)',
+    ]);
+    expect(findings[1]!.related?.map((r) => `${r.line} ${r.message}`)).toEqual([
+      '4 written in POST /login/verify → recordFailure()',
+      '3 read in POST /login/code → rejectBanned(), POST /login/verify → rejectBanned()',
+    ]);
+  });
+
+  it('local-fs-persistence: multer uploads are stored in the routes using the middleware; workers are named by their queue constant', async () => {
+    const cwd = tree({
+      'src/queue.ts': "export const RESULTS_QUEUE = 'results';\n",
+      'src/jobs.ts': [
+        "import multer from 'multer';",
+        "import fs from 'node:fs';",
+        "import { Worker } from 'bullmq';",
+        "import { RESULTS_QUEUE } from './queue.js';",
+        "const upload = multer({ dest: 'uploads/' });",
+        "router.post('/jobs/upload', upload.single('file'), (req, res) => res.sendStatus(202));",
+        "new Worker(RESULTS_QUEUE, async (job) => { fs.writeFileSync('/data/results/' + job.id, ''); });",
+        "router.get('/results/:id', (req, res) => res.sendFile('/data/results/' + req.params.id));",
+      ].join('\n'),
+    });
+    const { findings } = await audit({ cwd, paths: ['src'], rules: [localFsPersistence] });
+    expect(findings.map((f) => `${f.line} ${f.message.slice(0, f.message.indexOf(': '))}`)).toEqual([
+      '5 multer stores uploaded files under `uploads/` (repo-relative, inside the container) in `POST /jobs/upload`',
+      "7 `'/data/results/' + job.id` (under `/data/results`) is written in `BullMQ worker \"results\"` and read back in `GET /results/:id`",
+    ]);
+  });
+});
+
 describe('filesystem calls and path roots', () => {
   it('recognises fs imports and folds path expressions', () => {
     const { app } = model({

@@ -30,20 +30,19 @@ export default defineSourceRule({
         const writers = handlerNames(writes, file);
         const readers = handlerNames(runtimeReads, file);
         // The story is "written here, read there": a handler that both reads and writes is named as a reader.
-        const writersOnly = writers.filter((name) => !readers.includes(name));
+        const writersOnly = [...writers.keys()].filter((name) => !readers.has(name));
         const crossHandler =
-          writers.length > 1 ||
-          readers.some((reader) => writers.some((writer) => writer !== reader)) ||
+          writers.size > 1 ||
+          [...readers.keys()].some((reader) => [...writers.keys()].some((writer) => writer !== reader)) ||
           writes.some((site) => site.file !== file.path);
         const critical = crossHandler || CRITICAL_NAME.test(binding.name);
         const name = `\`${binding.className === undefined ? binding.name : `${binding.className}.${binding.name}`}\``;
-        const where =
-          writersOnly.length === 0
-            ? `is written and read in ${list(writers)}`
-            : readers.length === 0
-              ? `is written in ${list(writersOnly)}`
-              : `is written in ${list(writersOnly)} and read in ${list(readers)}`;
-        const shownReads = writersOnly.length === 0 ? [] : runtimeReads;
+        let where: string;
+        if (readers.size === 0) where = `is written in ${list(writers)}`;
+        else if (writersOnly.length > 0) where = `is written in ${list(pick(writers, writersOnly))} and read in ${list(readers)}`;
+        else if (readers.size === writers.size) where = `is written and read in ${list(merge(writers, readers))}`;
+        else where = `is written in ${list(writers)} and read in ${list(readers)}`;
+        const shownReads = readers.size === writers.size && writersOnly.length === 0 ? [] : runtimeReads;
         const message = `${name} ${where}: each pod holds its own copy, so what one replica stores the others never see, and all of it is lost on restart`;
         report({
           location: binding.location,
@@ -56,13 +55,24 @@ export default defineSourceRule({
   },
 });
 
-/** Where sites run: handler labels, then unlabelled runtime code grouped per file (`runtime code (lines 15, 21)`). */
-function handlerNames(sites: readonly Site[], file: SourceFileFacts): string[] {
-  const names: string[] = [];
+/** Each handler a site runs in, with the functions in other files it reaches the site through. */
+type Handlers = Map<string, Set<string>>;
+
+/**
+ * Where sites run: handler names in order of first use, each with the cross-file functions it goes
+ * through (`POST /login/verify` via `recordFailure()`), then unlabelled runtime code grouped per
+ * file (`runtime code (lines 15, 21)`).
+ */
+function handlerNames(sites: readonly Site[], file: SourceFileFacts): Handlers {
+  const names: Handlers = new Map();
   const unlabelled = new Map<string, number[]>();
   for (const site of sites) {
-    if (site.handler !== undefined) {
-      if (!names.includes(site.handler)) names.push(site.handler);
+    if (site.handlers !== undefined) {
+      for (const ref of site.handlers) {
+        const via = names.get(ref.name) ?? new Set<string>();
+        if (ref.via !== undefined && ref.via.length > 0) via.add(ref.via.map((fn) => `${fn}()`).join(' → '));
+        names.set(ref.name, via);
+      }
       continue;
     }
     const lines = unlabelled.get(site.file) ?? [];
@@ -71,15 +81,37 @@ function handlerNames(sites: readonly Site[], file: SourceFileFacts): string[] {
   }
   for (const [path, lines] of unlabelled) {
     const where = lines.length === 1 ? `line ${lines[0]}` : `lines ${lines.join(', ')}`;
-    names.push(path === file.path ? `runtime code (${where})` : `runtime code (${path}, ${where})`);
+    names.set(path === file.path ? `runtime code (${where})` : `runtime code (${path}, ${where})`, new Set());
   }
   return names;
 }
 
-function list(names: string[]): string {
-  const quoted = names.map((name) => (name.startsWith('runtime code') ? name : `\`${name}\``));
-  if (quoted.length <= 1) return quoted.join('');
-  return `${quoted.slice(0, -1).join(', ')} and ${quoted[quoted.length - 1]}`;
+function pick(handlers: Handlers, names: readonly string[]): Handlers {
+  return new Map(names.map((name) => [name, handlers.get(name) ?? new Set<string>()]));
+}
+
+function merge(first: Handlers, second: Handlers): Handlers {
+  const merged: Handlers = new Map();
+  for (const handlers of [first, second]) {
+    for (const [name, via] of handlers) merged.set(name, new Set([...(merged.get(name) ?? []), ...via]));
+  }
+  return merged;
+}
+
+/**
+ * `` `POST /a` and `POST /b` ``, each followed by the functions it goes through; when every
+ * handler goes through the same ones they are said once, after the list.
+ */
+function list(handlers: Handlers): string {
+  const entries = [...handlers].map(([name, via]) => ({ name: name.startsWith('runtime code') ? name : `\`${name}\``, via: via.size === 0 ? '' : ` (via ${join([...via].sort().map((fn) => `\`${fn}\``))})` }));
+  const shared = entries.length > 1 && entries.every((entry) => entry.via !== '' && entry.via === entries[0]!.via);
+  if (shared) return `${join(entries.map((entry) => entry.name))}${entries[0]!.via}`;
+  return join(entries.map((entry) => `${entry.name}${entry.via}`));
+}
+
+function join(items: string[]): string {
+  if (items.length <= 1) return items.join('');
+  return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
 }
 
 function related(writes: readonly Site[], reads: readonly Site[]): RelatedLocation[] {

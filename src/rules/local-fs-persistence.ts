@@ -57,7 +57,7 @@ export default defineSourceRule({
       const uploads = group.writes.some((call) => call.api === 'multer');
       report({
         location: first,
-        message: describe(first.path, group.writes, readBack, uploads),
+        message: describe(first, first.path, group.writes, readBack, uploads),
         severity: readBack.length > 0 || uploads ? 'P0' : 'P1',
         related,
       });
@@ -102,7 +102,7 @@ function where(call: FsCall): string {
   return call.handler === undefined ? (call.time === 'init' ? ' at start-up' : '') : ` in ${call.handler}`;
 }
 
-function describe(path: PathInfo, writes: FsCall[], reads: FsCall[], uploads: boolean): string {
+function describe(first: FsCall, path: PathInfo, writes: FsCall[], reads: FsCall[], uploads: boolean): string {
   const under = path.root === 'env' ? `\`$${path.envVar ?? '?'}\`` : path.prefix !== undefined ? `\`${path.prefix}\`` : undefined;
   const target = under === undefined ? code(path.text) : `${code(path.text)} (under ${under})`;
   const writers = unique(writes.map((call) => call.handler ?? 'runtime code'));
@@ -118,7 +118,22 @@ function describe(path: PathInfo, writes: FsCall[], reads: FsCall[], uploads: bo
       ? "the files live on one pod's disk, so they are lost on restart and another replica cannot serve them"
       : "the files live on one pod's disk and are lost on restart (P1: nothing in the code reads them back)";
   const volume = path.root === 'env' ? `; \`$${path.envVar ?? '?'}\` needs shared storage (ReadWriteMany if replicas > 1)` : '';
+  if (first.api === 'multer') {
+    // Configured once at load; each request through its middleware stores a file there.
+    const routes = first.handler === undefined ? ' on every upload' : ` in ${list(first.handlers?.map((ref) => ref.name) ?? [first.handler])}`;
+    return `multer stores uploaded files under ${uploadFolder(path)}${routes}${readText}: ${consequence}${volume}`;
+  }
   return `${target} is written in ${list(writers)}${readText}: ${consequence}${volume}`;
+}
+
+/** `` `uploads/` (repo-relative, inside the container) ``, `` `$UPLOAD_DIR` ``. */
+function uploadFolder(path: PathInfo): string {
+  if (path.root === 'env') return `\`$${path.envVar ?? '?'}\``;
+  const literal = /^(['"`])([^'"`$]*)\1$/.exec(path.text);
+  const folder = literal === null ? code(path.text) : `\`${literal[2]}\``;
+  if (path.root === 'repo') return `${folder} (repo-relative, inside the container)`;
+  if (path.root === 'absolute') return `${folder} (inside the container)`;
+  return folder;
 }
 
 /** Inline code that survives backticks in the path text (template strings). */

@@ -12,15 +12,31 @@ export interface PackageInfo {
 
 /**
  * When a site runs. `init`: at module load — top level, or inside a function whose only
- * call sites are at top level, or a synchronous callback (forEach, IIFE) run from top level.
- * `runtime`: anything else — route handlers, queue processors, timers, exported functions.
+ * call sites (in its file and in the scanned files importing it) are at top level, or a
+ * synchronous callback (forEach, IIFE) run from top level. `runtime`: anything else — route
+ * handlers, queue processors, timers, exported functions no scanned file calls.
  */
 export type SiteTime = 'init' | 'runtime';
 
+/**
+ * One entry point a site runs in. `via` names the functions the handler reached it through in
+ * other files, outermost first: a route in `routes/login.ts` calling `recordFailure()` exported by
+ * `security/ip-ban.ts` gives `{ name: 'POST /login/verify', via: ['recordFailure'] }`.
+ */
+export interface HandlerRef {
+  name: string;
+  via?: readonly string[];
+}
+
 export interface Site extends Span {
   time: SiteTime;
-  /** The handler the site runs in, when known: `POST /login/code`, `BullMQ worker "csv-import"`. */
+  /**
+   * The handlers the site runs in, when known, rendered for messages and sorted:
+   * `POST /login/code`, `BullMQ worker "csv-import"`, `POST /login/verify → recordFailure()`.
+   */
   handler?: string;
+  /** The same handlers one by one; set whenever `handler` is. */
+  handlers?: readonly HandlerRef[];
 }
 
 export type InitializerKind =

@@ -154,3 +154,17 @@ export function recogniseUploadDestination(
   }
   return undefined;
 }
+
+/** `multer({ storage })`: the storage expression, to tie it to a `multer.diskStorage` destination. */
+export function multerStorage(call: ts.CallExpression, lookup: (name: string) => FsImport | undefined): ts.Expression | undefined {
+  const callee = skipWrappers(call.expression);
+  if (callee.kind !== K.Identifier || lookup((callee as ts.Identifier).text)?.module !== 'multer') return undefined;
+  const options = call.arguments[0] === undefined ? undefined : skipWrappers(call.arguments[0]);
+  if (options === undefined || options.kind !== K.ObjectLiteralExpression) return undefined;
+  for (const property of (options as ts.ObjectLiteralExpression).properties) {
+    if (property.name?.kind !== K.Identifier || property.name.text !== 'storage') continue;
+    if (property.kind === K.PropertyAssignment) return skipWrappers(property.initializer);
+    if (property.kind === K.ShorthandPropertyAssignment) return property.name;
+  }
+  return undefined;
+}

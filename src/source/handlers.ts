@@ -66,21 +66,46 @@ export function callHandlerLabel(call: ts.CallExpression): string | undefined {
   return undefined;
 }
 
-/** `new Worker('csv-import', async job => …)` (BullMQ) and `new CronJob('* * * * *', fn)`. */
-export function newHandlerLabel(expression: ts.NewExpression): string | undefined {
-  const callee = dottedName(expression.expression);
-  const args = expression.arguments;
-  if (callee === undefined || args === undefined) return undefined;
-  const last = callee.slice(callee.lastIndexOf('.') + 1);
-  if (last === 'Worker' && args.length > 1) {
-    const queue = stringValue(args[0]);
-    if (queue !== undefined) return `BullMQ worker "${queue}"`;
-    // `new Worker(IMPORT_QUEUE, process)`: name the queue by the constant.
-    const constant = dottedName(args[0]!);
-    if (constant !== undefined) return `BullMQ worker ${constant}`;
+/**
+ * `new Worker('csv-import', async job => …)` (BullMQ) and `new CronJob('* * * * *', fn)`.
+ * `constant` gives the value of a string constant the queue is named by, when the caller knows it.
+ */
+export function newHandlerLabel(expression: ts.NewExpression, constant: (node: ts.Expression) => string | undefined): string | undefined {
+  const queue = workerQueue(expression);
+  if (queue !== undefined) {
+    const name = stringValue(queue) ?? constant(skipWrappers(queue));
+    if (name !== undefined) return workerLabel(name);
+    // `new Worker(IMPORT_QUEUE, process)` with the constant unknown: name the queue by the constant.
+    const text = dottedName(queue);
+    if (text !== undefined) return `BullMQ worker ${text}`;
   }
-  if (last === 'CronJob') return 'CronJob callback';
+  const callee = dottedName(expression.expression);
+  if (callee !== undefined && callee.slice(callee.lastIndexOf('.') + 1) === 'CronJob') return 'CronJob callback';
   return undefined;
+}
+
+export function workerLabel(queue: string): string {
+  return `BullMQ worker "${queue}"`;
+}
+
+/** The queue argument of `new Worker(queue, processor)`. */
+export function workerQueue(expression: ts.NewExpression): ts.Expression | undefined {
+  const args = expression.arguments;
+  if (args === undefined || args.length < 2) return undefined;
+  const callee = expression.expression;
+  const last = callee.kind === K.Identifier ? (callee as ts.Identifier).text : callee.kind === K.PropertyAccessExpression ? (callee as ts.PropertyAccessExpression).name.text : undefined;
+  return last === 'Worker' ? args[0] : undefined;
+}
+
+const UPLOAD_MIDDLEWARE = new Set(['single', 'array', 'fields', 'any', 'none']);
+
+/** `upload.single('file')` (multer's middleware factories): the identifier of the multer instance. */
+export function uploadMiddlewareOwner(argument: ts.Expression): ts.Identifier | undefined {
+  if (argument.kind !== K.CallExpression) return undefined;
+  const callee = (argument as ts.CallExpression).expression;
+  if (callee.kind !== K.PropertyAccessExpression || !UPLOAD_MIDDLEWARE.has((callee as ts.PropertyAccessExpression).name.text)) return undefined;
+  const owner = skipWrappers((callee as ts.PropertyAccessExpression).expression);
+  return owner.kind === K.Identifier ? (owner as ts.Identifier) : undefined;
 }
 
 export type CallbackRole = 'sync' | 'unknown';

@@ -1,24 +1,26 @@
 // Lexical scopes for the single traversal: a reference resolves to the nearest declaration of
 // its name, so a parameter or local called `codes` hides the module-level `codes`.
 import type { ts } from 'ts-morph';
-import type { ModuleBinding, Site, SiteTime } from './app-model.js';
+import type { HandlerRef, ModuleBinding, Site, SiteTime } from './app-model.js';
 
 /**
  * A module-level function (declaration, `const f = () => …`, or the callback wrapped by
- * `const f = wrap(async (req, res) => …)`). When its sites run is decided after the walk, from
- * its call sites: init if every call is at init time, runtime otherwise.
+ * `const f = wrap(async (req, res) => …)`). When its sites run is decided once every file is
+ * walked (call-graph.ts), from its call sites in this file and in the files that import it.
  */
 export interface FunctionInfo {
   name: string;
   exported: boolean;
   /** Referenced other than as a direct callee (passed as a value, stored): it may run any time. */
   escapes: boolean;
-  /** Handlers it was registered as: `app.post('/x', f)`. */
+  /** Used from another scanned file (called, registered or passed): its callers are known, not guessed. */
+  usedFromOtherFiles?: boolean;
+  /** Handlers it was registered as in its own file: `app.post('/x', f)`. */
   handlerLabels: string[];
   calls: CallContext[];
   /** Sites inside the function, patched once the time is known. */
   sites: Site[];
-  resolved?: { time: SiteTime; handler?: string };
+  resolved?: { time: SiteTime; handler?: string; handlers?: readonly HandlerRef[] };
   resolving?: boolean;
 }
 
@@ -26,7 +28,10 @@ export interface FunctionInfo {
 export interface CallContext {
   time: SiteTime;
   deferred?: FunctionInfo;
-  handler?: string;
+  /** The handler the call runs in directly (a route callback), when known. */
+  handlers?: readonly HandlerRef[];
+  /** The call is in another file: the handlers reach the function through it (`POST /x → f()`). */
+  crossFile?: boolean;
 }
 
 export interface ClassEntry {

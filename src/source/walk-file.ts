@@ -1,10 +1,13 @@
 // The single traversal of one file over raw compiler nodes. It resolves names through a scope
 // stack, tracks when each site runs (module load or runtime, and in which handler), and records
 // module bindings with their mutations and reads, filesystem calls and env reads in one pass.
+// Sites inside module-level functions wait for the join (call-graph.ts): their callers may be
+// routes in other files.
 import { ts } from 'ts-morph';
 import type {
   EnvRead,
   FsCall,
+  HandlerRef,
   ModuleBinding,
   MutationSite,
   Site,
@@ -13,12 +16,12 @@ import type {
 } from './app-model.js';
 import type { Span } from '../findings.js';
 import { envContext } from './env-reads.js';
-import { recogniseFsCall, recogniseUploadDestination, type FsImport } from './fs-calls.js';
-import { callbackRole, callHandlerLabel, isImmediatelyInvoked, newHandlerLabel } from './handlers.js';
+import { multerStorage, recogniseFsCall, recogniseUploadDestination, type FsImport } from './fs-calls.js';
+import { callbackRole, callHandlerLabel, isImmediatelyInvoked, newHandlerLabel, uploadMiddlewareOwner, workerQueue } from './handlers.js';
 import { initializerKind, isReadonlyDeclaration } from './initializers.js';
 import { classifyUse, confirmMutation, type Use } from './mutations.js';
 import { foldPath, type PathScope } from './path-roots.js';
-import { ScopeStack, type ClassEntry, type Entry, type FunctionInfo } from './scopes.js';
+import { ScopeStack, type CallContext, type ClassEntry, type Entry, type FunctionInfo } from './scopes.js';
 import {
   climbWrappers,
   dottedName,
@@ -33,8 +36,10 @@ import {
 
 const K = ts.SyntaxKind;
 
-/** What an export name of a file stands for. */
-export type ExportTarget = { binding: ModuleBinding } | { staticFields: Map<string, ModuleBinding> };
+/** What an export name of a file stands for (functions are in `FileWalk.functionExports`). */
+export type ExportTarget =
+  | { binding: ModuleBinding }
+  | { staticFields: Map<string, ModuleBinding>; staticMethods: Map<string, FunctionInfo> };
 
 /** `export { a as b } from './x'` (`name` `*` for `export * from`). */
 export interface ReExport {
@@ -59,20 +64,72 @@ export interface CrossFileUse {
   name: string;
   use: SiteUse;
   member?: { name: string; use: SiteUse };
+  /** A namespace or whole `require()` passed or stored as a value: any of its functions may run any time. */
+  whole?: boolean;
+}
+
+/**
+ * A call of something imported from a relative module (`recordFailure(ip)`, `ns.f()`,
+ * `Store.create()`), or its registration as a handler (`router.post('/x', rejectBanned)`):
+ * joined to the exported function once every file is walked.
+ */
+export interface CrossFileCall {
+  specifier: string;
+  /** The export name, `default`, or `*` for a namespace / whole `require()`. */
+  name: string;
+  /** `ns.member()` or `Class.member()`. */
+  member?: string;
+  call: CallContext;
+}
+
+/** `router.post('/x', upload.single('file'), …)` with `upload` imported: the route stores uploads there. */
+export interface CrossFileUploadRoute {
+  specifier: string;
+  name: string;
+  route: string;
+}
+
+/** `multer({ dest })` assigned to a module binding, and the routes using it as middleware. */
+export interface UploadSite {
+  site: FsCall;
+  routes: Set<string>;
+}
+
+/** `new Worker(IMPORT_QUEUE, …)` with the queue name imported: its label waits for the constant. */
+export interface PendingQueueLabel {
+  specifier: string;
+  name: string;
+  /** The stand-in function the worker's processor runs as; its label is rewritten in the join. */
+  fn: FunctionInfo;
 }
 
 export interface FileWalk {
   facts: SourceFileFacts;
   exports: Map<string, ExportTarget>;
+  /** Exported module-level functions by export name. */
+  functionExports: Map<string, FunctionInfo>;
+  /** Exported `const X = 'literal'` by export name: queue names and the like. */
+  stringExports: Map<string, string>;
   reexports: ReExport[];
   crossFileUses: CrossFileUse[];
+  crossFileCalls: CrossFileCall[];
+  /** Every module-level function, resolved in the join (call-graph.ts). */
+  functions: FunctionInfo[];
+  uploads: Map<ModuleBinding, UploadSite>;
+  crossFileUploadRoutes: CrossFileUploadRoute[];
+  pendingQueueLabels: PendingQueueLabel[];
 }
 
 interface Context {
   time: SiteTime;
   /** Inside a module-level function whose time is decided by its call sites after the walk. */
   deferred?: FunctionInfo;
-  handler?: string;
+  /** The handler the context runs in directly, shared by every site in it. */
+  label?: { handler: string; handlers: readonly HandlerRef[] };
+}
+
+function handlerContext(label: string): Context {
+  return { time: 'runtime', label: { handler: label, handlers: [{ name: label }] } };
 }
 
 const INIT: Context = { time: 'init' };
@@ -90,7 +147,13 @@ class FileWalker {
   private readonly exports = new Map<string, ExportTarget>();
   private readonly reexports: ReExport[] = [];
   private readonly crossFileUses: CrossFileUse[] = [];
+  private readonly crossFileCalls: CrossFileCall[] = [];
   private readonly functions: FunctionInfo[] = [];
+  private readonly functionExports = new Map<string, FunctionInfo>();
+  private readonly stringExports = new Map<string, string>();
+  private readonly uploads = new Map<ModuleBinding, UploadSite>();
+  private readonly crossFileUploadRoutes: CrossFileUploadRoute[] = [];
+  private readonly pendingQueueLabels: PendingQueueLabel[] = [];
   private readonly classes = new Map<ts.Node, ClassEntry>();
   /** `export { a as b }`, `export default a`, `module.exports = { a }`: bound after the walk. */
   private readonly localExports: { local: string; as: string }[] = [];
@@ -121,15 +184,20 @@ class FileWalker {
     this.predeclare(this.sourceFile.statements, true);
     for (const statement of this.sourceFile.statements) this.visit(statement);
     this.bindLocalExports();
-    for (const fn of this.functions) {
-      const resolved = resolveFunction(fn);
-      for (const site of fn.sites) {
-        site.time = resolved.time;
-        if (resolved.handler === undefined) delete site.handler;
-        else site.handler = resolved.handler;
-      }
-    }
-    return { facts: this.facts, exports: this.exports, reexports: this.reexports, crossFileUses: this.crossFileUses };
+    // Function times are resolved in the join: a function exported here may be called by a route elsewhere.
+    return {
+      facts: this.facts,
+      exports: this.exports,
+      functionExports: this.functionExports,
+      stringExports: this.stringExports,
+      reexports: this.reexports,
+      crossFileUses: this.crossFileUses,
+      crossFileCalls: this.crossFileCalls,
+      functions: this.functions,
+      uploads: this.uploads,
+      crossFileUploadRoutes: this.crossFileUploadRoutes,
+      pendingQueueLabels: this.pendingQueueLabels,
+    };
   }
 
   // ---- the traversal -------------------------------------------------------------------------
@@ -416,14 +484,22 @@ class FileWalker {
     }
     const destination = recogniseUploadDestination(call, this.fsLookup);
     if (destination !== undefined) {
-      // Configured at load, written on every upload request.
+      // Configured at load, written on every upload request: named by the routes using it (join step).
       const site = this.span(call) as FsCall;
       site.time = 'runtime';
-      site.handler = 'multer uploads';
       site.api = 'multer';
       site.access = 'write';
       site.path = { ...foldPath(destination, this.pathScope), text: nodeText(destination, this.sourceFile) };
       this.facts.fsCalls.push(site);
+      const owner = this.declaredBinding(call);
+      if (owner !== undefined) this.uploads.set(owner, { site, routes: new Set() });
+    } else {
+      // `multer({ storage })` with `storage = multer.diskStorage({ destination })`: the same upload site.
+      const storage = this.uploads.size === 0 ? undefined : multerStorage(call, this.fsLookup);
+      const storageBinding = storage === undefined ? undefined : this.moduleBindingOf(storage);
+      const upload = storageBinding === undefined ? undefined : this.uploads.get(storageBinding);
+      const owner = upload === undefined ? undefined : this.declaredBinding(call);
+      if (upload !== undefined && owner !== undefined) this.uploads.set(owner, upload);
     }
     const label = callHandlerLabel(call) ?? (this.wrappedRoute?.call === call ? this.wrappedRoute.label : undefined);
     const role = label === undefined ? callbackRole(call) : 'unknown';
@@ -433,14 +509,18 @@ class FileWalker {
       if (isFunctionLike(bare)) {
         linkWrappers(argument, call);
         let context: Context;
-        if (label !== undefined) context = { time: 'runtime', handler: label };
+        if (label !== undefined) context = handlerContext(label);
         else if (role === 'sync') context = this.context;
         else if (this.wrapper?.call === call) context = { time: 'init', deferred: this.wrapper.fn };
         else context = this.nestedContext();
         this.onFunction(bare, context, this.staticClass);
         continue;
       }
-      if (label !== undefined && bare.kind === K.Identifier) this.registerHandler(bare as ts.Identifier, label);
+      if (label !== undefined) {
+        if (bare.kind === K.Identifier) this.registerHandler(bare as ts.Identifier, label);
+        const upload = uploadMiddlewareOwner(bare);
+        if (upload !== undefined) this.registerUploadRoute(upload, label);
+      }
       const savedRoute = this.wrappedRoute;
       const savedSync = this.syncArgument;
       if (label !== undefined && bare.kind === K.CallExpression) this.wrappedRoute = { call: bare, label };
@@ -452,7 +532,18 @@ class FileWalker {
   }
 
   private onNew(expression: ts.NewExpression): void {
-    const label = newHandlerLabel(expression);
+    const label = newHandlerLabel(expression, this.constantString);
+    // `new Worker(IMPORT_QUEUE, …)` with the queue name imported: the processor runs in a stand-in
+    // function whose label is rewritten once the exporting file's constant is known.
+    const queue = label === undefined ? undefined : workerQueue(expression);
+    const importedQueue = queue === undefined || stringValue(queue) !== undefined ? undefined : this.relativeImport(skipWrappers(queue));
+    let worker: Context | undefined;
+    if (importedQueue !== undefined && label !== undefined) {
+      const fn = this.newFunction('worker', false);
+      fn.handlerLabels.push(label);
+      this.pendingQueueLabels.push({ specifier: importedQueue.module, name: importedQueue.name, fn });
+      worker = { time: 'init', deferred: fn };
+    }
     // A promise executor runs synchronously inside `new Promise`.
     const synchronous = expression.expression.kind === K.Identifier && (expression.expression as ts.Identifier).text === 'Promise';
     this.visit(expression.expression);
@@ -460,13 +551,66 @@ class FileWalker {
       const bare = skipWrappers(argument);
       if (isFunctionLike(bare)) {
         linkWrappers(argument, expression);
-        const context = label !== undefined ? { time: 'runtime' as const, handler: label } : synchronous ? this.context : this.nestedContext();
+        const context = worker ?? (label !== undefined ? handlerContext(label) : synchronous ? this.context : this.nestedContext());
         this.onFunction(bare, context, this.staticClass);
+        continue;
+      }
+      if (worker !== undefined && argument !== queue && bare.kind === K.Identifier) {
+        // `new Worker(QUEUE, processImport)`: the processor is called by the stand-in function.
+        const savedContext = this.context;
+        const savedSync = this.syncArgument;
+        this.context = worker;
+        this.syncArgument = bare;
+        this.visit(argument);
+        this.context = savedContext;
+        this.syncArgument = savedSync;
         continue;
       }
       if (label !== undefined && bare.kind === K.Identifier) this.registerHandler(bare as ts.Identifier, label);
       this.visit(argument);
     }
+  }
+
+  /** The value of a module-level string constant: `const IMPORT_QUEUE = 'csv-import'`. */
+  private readonly constantString = (node: ts.Expression): string | undefined => {
+    if (node.kind !== K.Identifier || !this.interesting.has((node as ts.Identifier).text)) return undefined;
+    const entry = this.scopes.lookup((node as ts.Identifier).text);
+    return entry?.kind === 'binding' && entry.isConst && entry.init !== undefined ? stringValue(skipWrappers(entry.init)) : undefined;
+  };
+
+  /** What an identifier was imported as from a relative module. */
+  private relativeImport(node: ts.Expression): { module: string; name: string } | undefined {
+    if (node.kind !== K.Identifier || !this.interesting.has((node as ts.Identifier).text)) return undefined;
+    const entry = this.scopes.lookup((node as ts.Identifier).text);
+    return entry?.kind === 'import' && entry.module.startsWith('.') ? entry : undefined;
+  }
+
+  /** The module binding an identifier resolves to. */
+  private moduleBindingOf(node: ts.Expression): ModuleBinding | undefined {
+    if (node.kind !== K.Identifier || !this.interesting.has((node as ts.Identifier).text)) return undefined;
+    const entry = this.scopes.lookup((node as ts.Identifier).text);
+    return entry?.kind === 'binding' ? entry.binding : undefined;
+  }
+
+  /** `const upload = multer(…)` at module level: the binding `node` initialises. */
+  private declaredBinding(node: ts.Node): ModuleBinding | undefined {
+    const parent = climbWrappers(node).parent;
+    if (this.scopes.depth !== 1 || parent === undefined || parent.kind !== K.VariableDeclaration) return undefined;
+    const name = (parent as ts.VariableDeclaration).name;
+    if (name.kind !== K.Identifier) return undefined;
+    const entry = this.scopes.moduleEntry(name.text);
+    return entry?.kind === 'binding' ? entry.binding : undefined;
+  }
+
+  /** `router.post('/jobs', upload.single('file'), …)`: uploads through `upload` are stored in that route. */
+  private registerUploadRoute(owner: ts.Identifier, route: string): void {
+    const binding = this.moduleBindingOf(owner);
+    if (binding !== undefined) {
+      this.uploads.get(binding)?.routes.add(route);
+      return;
+    }
+    const imported = this.relativeImport(owner);
+    if (imported !== undefined) this.crossFileUploadRoutes.push({ specifier: imported.module, name: imported.name, route });
   }
 
   private onPropertyAccess(access: ts.PropertyAccessExpression): void {
@@ -558,16 +702,32 @@ class FileWalker {
   }
 
   private recordCrossFileUse(specifier: string, name: string, identifier: ts.Identifier): void {
-    // `helper()` / `ns.helper()`: calling an import neither reads nor changes state a rule tracks.
-    if (isCallee(identifier)) return;
+    // `helper()` / `items.forEach(helper)`: calling an import neither reads nor changes state a
+    // rule tracks, but the helper runs here: the join hands it this call's time and handler.
+    if (isCallee(identifier) || this.syncArgument === identifier) {
+      this.crossFileCalls.push({ specifier, name, call: this.callContext() });
+      return;
+    }
     const use = classifyUse(identifier);
     const record: CrossFileUse = { specifier, name, use: { site: this.site(use.node), mutation: use.mutation } };
     const member = memberAccess(identifier);
-    if (member !== undefined && !isCallee(member.node)) {
+    if (member === undefined) {
+      if (name === '*') record.whole = true;
+    } else if (isCallee(member.node)) {
+      this.crossFileCalls.push({ specifier, name, member: member.name, call: this.callContext() });
+    } else {
       const memberUse = classifyUse(member.node);
       record.member = { name: member.name, use: { site: this.site(memberUse.node), mutation: memberUse.mutation } };
     }
     this.crossFileUses.push(record);
+  }
+
+  private callContext(): CallContext {
+    const context = this.context;
+    const call: CallContext = { time: context.time };
+    if (context.deferred !== undefined) call.deferred = context.deferred;
+    if (context.label !== undefined) call.handlers = context.label.handlers;
+    return call;
   }
 
   private recordFunctionReference(fn: FunctionInfo, identifier: ts.Node): void {
@@ -575,7 +735,7 @@ class FileWalker {
     const parent = node.parent;
     if (parent === undefined) return;
     if ((parent.kind === K.CallExpression && (parent as ts.CallExpression).expression === node) || this.syncArgument === identifier) {
-      fn.calls.push({ time: this.context.time, deferred: this.context.deferred, handler: this.context.handler });
+      fn.calls.push(this.callContext());
     } else {
       fn.escapes = true;
     }
@@ -584,6 +744,13 @@ class FileWalker {
   private registerHandler(identifier: ts.Identifier, label: string): void {
     if (!this.interesting.has(identifier.text)) return;
     const entry = this.scopes.lookup(identifier.text);
+    if (entry?.kind === 'import') {
+      // `router.post('/login/code', rejectBanned, …)` with `rejectBanned` imported: joined after the walk.
+      if (entry.module.startsWith('.')) {
+        this.crossFileCalls.push({ specifier: entry.module, name: entry.name, call: { time: 'runtime', handlers: [{ name: label }] } });
+      }
+      return;
+    }
     const fn = entry?.kind === 'function' ? entry.fn : entry?.kind === 'binding' ? entry.fn : undefined;
     if (fn !== undefined && !fn.handlerLabels.includes(label)) fn.handlerLabels.push(label);
   }
@@ -648,6 +815,7 @@ class FileWalker {
             break;
           }
           const info = this.newFunction(fn.name?.text ?? 'default', exported);
+          if (exported) this.functionExports.set(hasModifier(fn, K.DefaultKeyword) ? 'default' : (fn.name?.text ?? 'default'), info);
           if (fn.name !== undefined) {
             this.scopes.declare(fn.name.text, { kind: 'function', fn: info });
             this.interesting.add(fn.name.text);
@@ -711,6 +879,8 @@ class FileWalker {
       if (moduleLevel) {
         const binding = this.newBinding(name, kind, declaration.name, initializer, declaration.type, exported);
         const fn = bare !== undefined && (isFunctionLike(bare) || wrapsFunction(bare)) ? this.newFunction(name, exported) : undefined;
+        if (exported && fn !== undefined) this.functionExports.set(name, fn);
+        if (exported && kind === 'const') this.recordStringExport(name, bare);
         this.scopes.declare(name, { kind: 'binding', binding, init: initializer, isConst: kind === 'const', fn });
         this.interesting.add(name);
         return;
@@ -819,8 +989,13 @@ class FileWalker {
     if (exported) this.exportClass(entry, isDefault ? 'default' : className);
   }
 
+  private recordStringExport(name: string, initializer: ts.Expression | undefined): void {
+    const value = stringValue(initializer);
+    if (value !== undefined) this.stringExports.set(name, value);
+  }
+
   private exportClass(entry: ClassEntry, as: string): void {
-    this.exports.set(as, { staticFields: entry.staticFields });
+    this.exports.set(as, { staticFields: entry.staticFields, staticMethods: entry.staticMethods });
     for (const method of entry.staticMethods.values()) method.exported = true;
     for (const [field, binding] of entry.staticFields) binding.exportedAs.push(`${as}.${field}`);
   }
@@ -888,10 +1063,15 @@ class FileWalker {
         case 'binding':
           if (!entry.binding.exportedAs.includes(as)) entry.binding.exportedAs.push(as);
           this.exports.set(as, { binding: entry.binding });
-          if (entry.fn !== undefined) entry.fn.exported = true;
+          if (entry.fn !== undefined) {
+            entry.fn.exported = true;
+            this.functionExports.set(as, entry.fn);
+          }
+          if (entry.isConst && entry.init !== undefined) this.recordStringExport(as, skipWrappers(entry.init));
           break;
         case 'function':
           entry.fn.exported = true;
+          this.functionExports.set(as, entry.fn);
           break;
         case 'class':
           this.exportClass(entry, as);
@@ -964,7 +1144,11 @@ class FileWalker {
   private site(node: ts.Node): Site {
     const site: Site = this.span(node) as Site;
     site.time = this.context.time;
-    if (this.context.handler !== undefined) site.handler = this.context.handler;
+    const label = this.context.label;
+    if (label !== undefined) {
+      site.handler = label.handler;
+      site.handlers = label.handlers;
+    }
     this.context.deferred?.sites.push(site);
     return site;
   }
@@ -1021,29 +1205,4 @@ function memberAccess(node: ts.Node): { name: string; node: ts.Node } | undefine
     if (name !== undefined) return { name, node: parent };
   }
   return undefined;
-}
-
-/**
- * When a module-level function's sites run. Init only if it is called, every call runs at init
- * (following callers that are themselves module-level functions), and it never escapes — passed
- * as a value or exported, it may be called at any time.
- */
-function resolveFunction(fn: FunctionInfo): { time: SiteTime; handler?: string } {
-  if (fn.resolved !== undefined) return fn.resolved;
-  if (fn.resolving === true) return { time: 'runtime' };
-  fn.resolving = true;
-  let resolved: { time: SiteTime; handler?: string };
-  let allInit = fn.calls.length > 0 && !fn.exported && !fn.escapes && fn.handlerLabels.length === 0;
-  // Exported or escaping functions still run at runtime; the handlers seen calling them name where.
-  const handlers = new Set<string>(fn.handlerLabels);
-  for (const call of fn.calls) {
-    const caller = call.deferred !== undefined ? resolveFunction(call.deferred) : call;
-    if (caller.time !== 'init') allInit = false;
-    if (caller.handler !== undefined) handlers.add(caller.handler);
-  }
-  if (allInit) resolved = { time: 'init' };
-  else resolved = handlers.size > 0 ? { time: 'runtime', handler: [...handlers].join(', ') } : { time: 'runtime' };
-  fn.resolving = false;
-  fn.resolved = resolved;
-  return resolved;
 }

@@ -1,0 +1,88 @@
+// When a module-level function's sites run, and in which handlers, decided once every file is
+// walked: from its call sites in its own file and the ones the join found in files that import
+// it. A helper exported by `security/ip-ban.ts` and called by a route in `routes/login.ts` runs
+// in that route, named `POST /login/verify → recordFailure()`.
+import type { HandlerRef, Site, SiteTime } from './app-model.js';
+import type { FunctionInfo } from './scopes.js';
+
+/** Cross-file hops a label names (`POST /x → a() → b()`); a longer chain keeps its first hops. */
+const MAX_VIA = 2;
+
+type Resolution = NonNullable<FunctionInfo['resolved']>;
+
+const INIT: Resolution = { time: 'init' };
+const RUNTIME: Resolution = { time: 'runtime' };
+
+/** Resolves every function and patches the time and handlers of the sites inside it. */
+export function resolveFunctions(functions: readonly FunctionInfo[]): void {
+  for (const fn of functions) {
+    const resolved = resolveFunction(fn);
+    for (const site of fn.sites) setHandlers(site, resolved);
+  }
+}
+
+/** Sets the time of a site and its `handler` and `handlers` together. */
+export function setHandlers(site: Site, resolved: { time: SiteTime; handler?: string; handlers?: readonly HandlerRef[] }): void {
+  site.time = resolved.time;
+  if (resolved.handler === undefined || resolved.handlers === undefined) {
+    delete site.handler;
+    delete site.handlers;
+  } else {
+    site.handler = resolved.handler;
+    site.handlers = resolved.handlers;
+  }
+}
+
+/** `POST /login/verify → recordFailure()`. */
+export function renderHandler(ref: HandlerRef): string {
+  return ref.via === undefined || ref.via.length === 0 ? ref.name : `${ref.name} → ${ref.via.map((name) => `${name}()`).join(' → ')}`;
+}
+
+/** The handlers sorted by their rendering, without repeats, and that rendering joined. */
+export function handlerLabel(refs: Iterable<HandlerRef>): { handler: string; handlers: readonly HandlerRef[] } | undefined {
+  const byText = new Map<string, HandlerRef>();
+  for (const ref of refs) {
+    const text = renderHandler(ref);
+    if (!byText.has(text)) byText.set(text, ref);
+  }
+  if (byText.size === 0) return undefined;
+  const texts = [...byText.keys()].sort();
+  return { handler: texts.join(', '), handlers: texts.map((text) => byText.get(text)!) };
+}
+
+/**
+ * Init only if the function is called, every call runs at init (following callers that are
+ * themselves module-level functions), and it never escapes. An exported function counts as
+ * escaping unless another scanned file uses it: then its callers are known rather than guessed.
+ */
+function resolveFunction(fn: FunctionInfo): Resolution {
+  if (fn.resolved !== undefined) return fn.resolved;
+  if (fn.resolving === true) return RUNTIME;
+  fn.resolving = true;
+  let allInit = fn.calls.length > 0 && !fn.escapes && fn.handlerLabels.length === 0 && (!fn.exported || fn.usedFromOtherFiles === true);
+  // Functions that run at runtime anyway still name the handlers seen calling them.
+  const refs: HandlerRef[] = fn.handlerLabels.map((name) => ({ name }));
+  for (const call of fn.calls) {
+    let callerRefs: readonly HandlerRef[] | undefined;
+    if (call.deferred !== undefined) {
+      const caller = resolveFunction(call.deferred);
+      if (caller.time !== 'init') allInit = false;
+      callerRefs = caller.handlers;
+    } else {
+      if (call.time !== 'init') allInit = false;
+      callerRefs = call.handlers;
+    }
+    if (callerRefs === undefined) continue;
+    for (const ref of callerRefs) refs.push(call.crossFile === true ? through(ref, fn.name) : ref);
+  }
+  const label = allInit ? undefined : handlerLabel(refs);
+  const resolved: Resolution = allInit ? INIT : label === undefined ? RUNTIME : { time: 'runtime', ...label };
+  fn.resolving = false;
+  fn.resolved = resolved;
+  return resolved;
+}
+
+function through(ref: HandlerRef, fn: string): HandlerRef {
+  const via = ref.via ?? [];
+  return via.length >= MAX_VIA ? ref : { name: ref.name, via: [...via, fn] };
+}
