@@ -6,6 +6,7 @@
 //   npm run bench -- --files 10000 --runs 3
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 
@@ -14,7 +15,8 @@ const { values, positionals } = parseArgs({
   options: { files: { type: 'string', default: '2000' }, runs: { type: 'string', default: '5' } },
 });
 const runs = Number(values.runs);
-const target = positionals[0] ?? generateSyntheticRepo(path.resolve('.bench/synthetic'), Number(values.files));
+// Outside the work tree: inside it, git would report the generated files as ignored or untracked noise.
+const target = positionals[0] ?? generateSyntheticRepo(path.join(os.tmpdir(), 'k8s-audit-bench'), Number(values.files));
 
 const parseChild = `
   import { readFileSync } from 'node:fs';

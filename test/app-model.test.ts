@@ -424,6 +424,8 @@ describe('filesystem calls and path roots', () => {
         '  await fs.promises.appendFile(`/tmp/${id}`, "");',
         "  fs.renameSync(p, path.join(process.cwd(), 'archive', id));",
         "  require('fs').copyFileSync(p, `${process.env['BACKUP_DIR']}/x`);",
+        '  fs.createWriteStream(`${process.env.DD_ENV}_${Date.now()}.heapsnapshot`);',
+        "  fs.writeFileSync(process.env.APP_NAME + '-report.txt', '');",
         '}',
       ].join('\n'),
     });
@@ -441,6 +443,9 @@ describe('filesystem calls and path roots', () => {
       '15 fs.promises.appendFile write tmp',
       '16 fs.renameSync write repo archive',
       '17 fs.copyFileSync write env $BACKUP_DIR',
+      // An env value glued to more of a name is a file name in the working directory, not a folder.
+      '18 fs.createWriteStream write repo',
+      '19 fs.writeFileSync write repo',
     ]);
   });
 

@@ -128,6 +128,9 @@ function fileCache(cwd: string, errors: AuditError[]): YamlFiles {
     const read = readFileText(path.resolve(cwd, file));
     if ('error' in read) {
       errors.push({ file, message: read.error });
+    } else if (/\{\{.*\}\}/.test(read.text)) {
+      // `{{ }}` is Go template syntax; it may even parse as YAML, but it is not a manifest until rendered.
+      errors.push({ file, message: 'Helm template: not rendered' });
     } else {
       result = parseYamlFile(file, read.text);
       if (result.error !== undefined) {

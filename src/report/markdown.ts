@@ -1,4 +1,5 @@
 // K8S_READINESS_AUDIT.md: what a team reads before its first `kubectl apply`.
+import path from 'node:path';
 import { markdownTable } from 'markdown-table';
 import type { AuditResult, ReportedFinding } from '../audit-result.js';
 import { EFFORT_HOURS, LEVELS, type Level } from '../findings.js';
@@ -121,7 +122,8 @@ function manifestsSection(result: AuditResult): string {
     m.renderer ?? 'as written',
     String(m.resources),
     m.valid ? 'valid' : 'invalid (see `schema` findings)',
-    m.output === undefined ? '' : `\`${m.output}\``,
+    // Relative to the report, which is written next to its manifests folder, so the link opens.
+    m.output === undefined ? '' : `[manifests/${path.posix.basename(m.output)}](manifests/${path.posix.basename(m.output)})`,
   ]);
   return ['## Validated manifests', markdownTable([['Source', 'Rendered by', 'Resources', 'Schema', 'Output'], ...rows])].join('\n\n');
 }

@@ -8,7 +8,10 @@ import type { InitializerKind, Site, SourceFileFacts } from '../source/app-model
 const COLLECTION_KINDS: ReadonlySet<InitializerKind> = new Set(['object-literal', 'array-literal', 'map', 'set']);
 
 /** Names that say the collection holds security or job state (RESEARCH §3.1 STATE-01). */
-const CRITICAL_NAME = /otp|code|token|session|ban|block|attempt|rate|limit|lock|job|task|stop|cancel|pending|queue|registry|subscri|client|socket|user|upload/i;
+const CACHE_NAME = /cache|memo/i;
+
+const CRITICAL_NAME =
+  /otp|code|token|session|ban|block|attempt|rate|limit|lock|job|task|stop|cancel|pending|queue|registry|subscri|client|socket|user|upload|history|message|chat|room|cart|order|status|result|progress|connection|presence|lobby|game|player/i;
 
 export default defineSourceRule({
   id: 'in-memory-state',
@@ -35,7 +38,9 @@ export default defineSourceRule({
           writers.size > 1 ||
           [...readers.keys()].some((reader) => [...writers.keys()].some((writer) => writer !== reader)) ||
           writes.some((site) => site.file !== file.path);
-        const critical = crossHandler || CRITICAL_NAME.test(binding.name);
+        // A cache is refilled from the source of truth, so divergence costs freshness, not data.
+        const cache = CACHE_NAME.test(binding.name);
+        const critical = !cache && (crossHandler || CRITICAL_NAME.test(binding.name));
         const name = `\`${binding.className === undefined ? binding.name : `${binding.className}.${binding.name}`}\``;
         let where: string;
         if (readers.size === 0) where = `is written in ${list(writers)}`;
@@ -46,7 +51,11 @@ export default defineSourceRule({
         const message = `${name} ${where}: each pod holds its own copy, so what one replica stores the others never see, and all of it is lost on restart`;
         report({
           location: binding.location,
-          message: critical ? message : `${message} (P1: only one handler uses it, so replicas diverge but no request depends on another's write)`,
+          message: critical
+            ? message
+            : cache
+              ? `${message} (P1: it looks like a cache, so each replica refills its own copy; it breaks where a write must be seen by every replica at once)`
+              : `${message} (P1: one handler keeps it to itself and its name does not suggest user, security or job data, so each replica only sees its own share)`,
           severity: critical ? 'P0' : 'P1',
           related: related(writes, shownReads),
         });

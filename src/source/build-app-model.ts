@@ -11,6 +11,7 @@
 // node today; one that does can wrap the few nodes it reports.
 import path from 'node:path';
 import { ts } from 'ts-morph';
+import { deepestPackage } from '../discover.js';
 import type { AuditError } from '../findings.js';
 import { readFileText } from '../file-text.js';
 import type { AppModel, ModuleBinding, MutationSite, PackageInfo, SourceFileFacts } from './app-model.js';
@@ -41,7 +42,7 @@ export function buildAppModel(input: BuildAppModelInput): { app: AppModel; error
     const syntaxError = firstSyntaxError(sourceFile);
     if (syntaxError !== undefined) errors.push({ file, message: syntaxError });
     const walk = walkFile(sourceFile, file);
-    const packageDir = packageDirOf(file, input.packages);
+    const packageDir = deepestPackage(file, input.packages);
     if (packageDir !== undefined) walk.facts.packageDir = packageDir;
     // Only the extracted facts are kept: the tree is garbage once the walk returns.
     walks.set(file, walk);
@@ -54,16 +55,6 @@ export function buildAppModel(input: BuildAppModelInput): { app: AppModel; error
   nameUploadRoutes(walks, sources);
   const files: SourceFileFacts[] = [...walks.values()].map((walk) => walk.facts);
   return { app: { packages: input.packages, files }, errors };
-}
-
-/** The deepest package folder holding `file`. */
-export function packageDirOf(file: string, packages: PackageInfo[]): string | undefined {
-  let best: string | undefined;
-  for (const { dir } of packages) {
-    const holds = dir === '.' || dir === '' || file.startsWith(`${dir}/`);
-    if (holds && (best === undefined || best === '.' || dir.length > best.length)) best = dir;
-  }
-  return best;
 }
 
 function scriptKindOf(file: string): ts.ScriptKind {

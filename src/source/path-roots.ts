@@ -23,6 +23,14 @@ export interface PathScope {
 type Folded = Omit<PathInfo, 'text'>;
 const DYNAMIC: Folded = { root: 'dynamic' };
 
+/**
+ * `${process.env.DD_ENV}_heap.heapsnapshot`: the variable is glued to more name, so it is part of a
+ * file name in the working directory, not the folder it configures.
+ */
+function namesAFile(leading: Folded, following: string): boolean {
+  return leading.root === 'env' && following !== '' && !following.startsWith('/');
+}
+
 export function foldPath(expression: ts.Expression, scope: PathScope): Folded {
   return fold(expression, scope, scope.depth, 0);
 }
@@ -45,9 +53,11 @@ function fold(expression: ts.Expression, scope: PathScope, depth: number, hops: 
       const first = template.templateSpans[0];
       if (first === undefined) return DYNAMIC;
       const complete = template.templateSpans.length === 1;
+      const leading = fold(first.expression, scope, depth, hops + 1);
+      if (namesAFile(leading, first.literal.text)) return { root: 'repo' };
       // Between substitutions only whole folders count: `${DIR}/daily-${n}.json` is in DIR.
       const literal = complete ? first.literal.text : first.literal.text.slice(0, first.literal.text.lastIndexOf('/') + 1);
-      return extend(fold(first.expression, scope, depth, hops + 1), [literal], complete);
+      return extend(leading, [literal], complete);
     }
     case K.Identifier: {
       const name = (node as ts.Identifier).text;
@@ -62,6 +72,7 @@ function fold(expression: ts.Expression, scope: PathScope, depth: number, hops: 
       if (operator === K.PlusToken) {
         const right = stringValue(skipWrappers(binary.right));
         const left = fold(binary.left, scope, depth, hops + 1);
+        if (right !== undefined && namesAFile(left, right)) return { root: 'repo' };
         return right === undefined ? left : extend(left, [right], true);
       }
       if (operator === K.QuestionQuestionToken || operator === K.BarBarToken) {
