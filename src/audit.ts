@@ -8,7 +8,7 @@ import { readFileText } from './file-text.js';
 import type { AuditResult, ManifestReport, ReportedFinding, Snippet } from './audit-result.js';
 import { compareSpans, type AuditError } from './findings.js';
 import { manifestRules } from './manifest-rules/index.js';
-import { buildClusterModel } from './manifests/build-cluster-model.js';
+import { buildClusterModel, RENDERED_MARKER } from './manifests/build-cluster-model.js';
 import type { ManifestSet } from './manifests/cluster-model.js';
 import type { Rule } from './rule.js';
 import { sourceRules } from './rules/index.js';
@@ -68,7 +68,9 @@ export async function audit(options: AuditOptions): Promise<AuditResult> {
   const slugs = overlaySlugs(cluster.sets.filter((set) => set.renderedYaml !== undefined).map((set) => set.source));
   const manifests = cluster.sets.map((set) => manifestReport(set, slugs, options.manifestsDir));
   const renderedManifests = cluster.sets.flatMap((set) =>
-    set.renderedYaml === undefined ? [] : [{ fileName: `${slugs.get(set.source)}.yaml`, yaml: set.renderedYaml }],
+    set.renderedYaml === undefined
+      ? []
+      : [{ fileName: `${slugs.get(set.source)}.yaml`, yaml: `${RENDERED_MARKER} from ${set.source} by ${set.renderer ?? 'kustomize'}; not a source file.\n${set.renderedYaml}` }],
   );
 
   return {

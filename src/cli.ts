@@ -124,7 +124,7 @@ async function main(argv: string[]): Promise<number> {
     writeReports(result, options);
     if (options.formats.includes('text') && !options.quiet) process.stdout.write(reporters.text(result, reportOptions));
   }
-  return gatePassed(result, options.failOn) ? EXIT.passed : EXIT.gateFailed;
+  return gatePassed(result, options) ? EXIT.passed : EXIT.gateFailed;
 }
 
 function writeReports(result: AuditResult, options: CliOptions): void {
@@ -145,9 +145,12 @@ function writeReports(result: AuditResult, options: CliOptions): void {
   if (!options.quiet && written.length > 0) process.stderr.write(`k8s-audit: wrote ${written.join(', ')}\n`);
 }
 
-function gatePassed(result: AuditResult, failOn: Level | 'none'): boolean {
+function gatePassed(result: AuditResult, { failOn, render }: CliOptions): boolean {
   if (failOn === 'none') return true;
-  return !result.findings.some((finding) => levelRank(finding.severity) <= levelRank(failOn));
+  // A gate cannot pass on manifests it could not see: an overlay that failed to render is a failure.
+  const unseen = render ? result.scope.unrendered : [];
+  for (const { source, reason } of unseen) process.stderr.write(`k8s-audit: gate failed: overlay ${source} was not rendered (${reason})\n`);
+  return unseen.length === 0 && !result.findings.some((finding) => levelRank(finding.severity) <= levelRank(failOn));
 }
 
 function toPosix(value: string): string {

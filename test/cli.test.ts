@@ -80,6 +80,35 @@ describe('k8s-audit CLI', () => {
     expect(readTree('reports', ['', ''])).toEqual(firstTree);
   });
 
+  it('fails the gate on an overlay that does not render, and gates one overlay without its siblings', () => {
+    const gate = 'fixtures/bad-input/gate/overlays';
+    const broken = run(['fixtures/bad-input/gate', '--overlay', `${gate}/broken`, '--fail-on', 'P0', '--format', 'json', '--out', '-']);
+    expect(broken.status).toBe(1);
+    expect(broken.stderr).toContain(`gate failed: overlay ${gate}/broken was not rendered`);
+    const prod = run(['fixtures/bad-input/gate', '--overlay', `${gate}/prod`, '--fail-on', 'P0', '--format', 'json', '--out', '-']);
+    // staging's debug pod has a typo, but staging is not the overlay being promoted.
+    expect(JSON.parse(prod.stdout).findings).toEqual([]);
+    expect(prod.status).toBe(0);
+    const all = run(['fixtures/bad-input/gate', '--format', 'json', '--out', '-']);
+    expect(JSON.parse(all.stdout).findings.map((f: { file: string; ruleId: string }) => `${f.file} ${f.ruleId}`)).toEqual([
+      `${gate}/staging/debug-pod.yaml schema`,
+    ]);
+  });
+
+  it('reports a YAML alias bomb instead of crashing', () => {
+    const { status, stdout } = run(['fixtures/bad-input/anchors', '--format', 'json', '--out', '-']);
+    expect(status).toBe(0);
+    expect(JSON.parse(stdout).errors).toEqual([
+      { file: 'fixtures/bad-input/anchors/many-aliases.yaml', message: expect.stringContaining('Excessive alias count') },
+    ]);
+  });
+
+  it('does not audit the manifests a previous run wrote', () => {
+    const out = auditExampleApp('rerun');
+    const { stdout } = run([exampleApp, out, '--format', 'json', '--out', '-']);
+    expect(JSON.parse(stdout).findings.filter((f: { file: string }) => f.file.startsWith(out))).toEqual([]);
+  });
+
   it('keeps the README rule table and sample output in step with the code', () => {
     // Stale? Run `npm run reports`.
     const readme = readFileSync(path.join(root, 'README.md'), 'utf8');

@@ -30,6 +30,9 @@ const ORIGIN_ANNOTATION = 'config.kubernetes.io/origin';
 const TRANSFORMATIONS_ANNOTATION = 'alpha.config.kubernetes.io/transformations';
 const PLAIN_SOURCE = 'plain manifests';
 
+/** First line of the rendered manifests k8s-audit writes; a later run must not audit its own output. */
+export const RENDERED_MARKER = '# Rendered by k8s-audit';
+
 export async function buildClusterModel(input: BuildClusterModelInput): Promise<{ cluster: ClusterModel; errors: AuditError[] }> {
   const { cwd } = input;
   const errors: AuditError[] = [];
@@ -63,6 +66,7 @@ export async function buildClusterModel(input: BuildClusterModelInput): Promise<
   for (const overlay of overlays) {
     if (kustomizationAt(overlay) === undefined) {
       errors.push({ file: overlay, message: 'no readable kustomization file in this folder; not rendered' });
+      unrendered.push({ source: overlay, reason: 'no readable kustomization file' });
     } else if (kustomizationAt(overlay)!.yaml.error !== undefined) {
       // The parse error is already reported for the file; the engine would only repeat it.
       unrendered.push({ source: overlay, reason: 'its kustomization file does not parse' });
@@ -79,8 +83,12 @@ export async function buildClusterModel(input: BuildClusterModelInput): Promise<
       renderSet(engine, cwd, overlay, kustomizationAt(overlay)!, files),
     );
     rendered.forEach((result, index) => {
-      if ('error' in result) errors.push({ file: renderable[index]!, message: `kustomize build failed: ${result.error}` });
-      else sets.push(result);
+      if ('error' in result) {
+        errors.push({ file: renderable[index]!, message: `kustomize build failed: ${result.error}` });
+        unrendered.push({ source: renderable[index]!, reason: 'kustomize build failed (see Errors)' });
+      } else {
+        sets.push(result);
+      }
     });
   }
 
@@ -91,7 +99,12 @@ export async function buildClusterModel(input: BuildClusterModelInput): Promise<
     kustomization.auxiliaryFiles.forEach((file) => notPlain.add(file));
   }
   for (const set of sets) reachableResourceFiles(set.source, kustomizations).forEach((file) => notPlain.add(file));
-  const plainFiles = new Set(input.yamlFiles.filter((file) => !notPlain.has(file)));
+  // Overlays the user did not choose (`--overlay prod`) are out of scope, files and all.
+  const outOfScope = new Set<string>();
+  if (input.overlays !== undefined) {
+    for (const dir of input.kustomizationDirs) reachableResourceFiles(dir, kustomizations).forEach((file) => outOfScope.add(file));
+  }
+  const plainFiles = new Set(input.yamlFiles.filter((file) => !notPlain.has(file) && !outOfScope.has(file)));
   for (const overlay of overlays) {
     if (sets.some((set) => set.source === overlay)) continue;
     // A file the kustomization names but that does not exist is the engine's error to report, not a second one.
@@ -128,11 +141,11 @@ function fileCache(cwd: string, errors: AuditError[]): YamlFiles {
     const read = readFileText(path.resolve(cwd, file));
     if ('error' in read) {
       errors.push({ file, message: read.error });
+    } else if (read.text.startsWith(RENDERED_MARKER)) {
+      // A previous run's report folder, wherever --out put it: the overlays themselves are audited.
     } else {
       result = parseYamlFile(file, read.text);
-      if (result.error === undefined && /\{\{.*\}\}/.test(read.text) && result.documents.some((doc) => isKubernetesObject(doc.data))) {
-        // Go template syntax can even parse as YAML (`{{ .Values.name }}` is a flow map), but such an
-        // object is not a manifest until rendered. A CI workflow's `${{ }}` is no object, and stays.
+      if (result.templated) {
         errors.push({ file, message: 'Helm template: not rendered' });
         result = undefined;
       } else if (result.error !== undefined) {

@@ -1,6 +1,6 @@
 // A YAML file parsed once, keeping node ranges so any field can be turned into a line, and
 // the one-line reason when it does not parse.
-import { LineCounter, isAlias, isMap, isPair, isScalar, isSeq, parseAllDocuments, type Document, type Node } from 'yaml';
+import { LineCounter, isAlias, isCollection, isMap, isPair, isScalar, isSeq, parseAllDocuments, visit, type Document, type Node } from 'yaml';
 import type { FieldPath } from './cluster-model.js';
 import type { Span } from '../findings.js';
 
@@ -20,6 +20,11 @@ export interface YamlFile {
   documents: YamlDocument[];
   /** `line 12: <reason>` for the first parse error, if any. */
   error?: string;
+  /**
+   * An unquoted Go template placeholder (`name: {{ .Values.name }}`) parses as a map used as a
+   * key: such a file is a Helm template, not a manifest. Quoted `{{ }}` (alert texts) is data.
+   */
+  templated: boolean;
 }
 
 export function parseYamlFile(file: string, text: string): YamlFile {
@@ -28,7 +33,7 @@ export function parseYamlFile(file: string, text: string): YamlFile {
   // would turn them into booleans, but flagging that here would be a guess about the client.
   const parsed = parseAllDocuments(text, { lineCounter, prettyErrors: false, uniqueKeys: true, keepSourceTokens: false });
   const all = Array.isArray(parsed) ? parsed : [];
-  const result: YamlFile = { file, text, lineCounter, documents: [] };
+  const result: YamlFile = { file, text, lineCounter, documents: [], templated: false };
   for (const doc of all) {
     const first = doc.errors[0];
     if (first !== undefined) {
@@ -36,10 +41,29 @@ export function parseYamlFile(file: string, text: string): YamlFile {
       continue;
     }
     if (doc.contents === null) continue;
-    result.documents.push({ doc, data: doc.toJS({ maxAliasCount: 100 }) });
+    if (hasCollectionKey(doc)) result.templated = true;
+    try {
+      // The alias cap stops a "billion laughs" document; a document over it is reported, not fatal.
+      result.documents.push({ doc, data: doc.toJS({ maxAliasCount: 1000 }) });
+    } catch (error) {
+      const line = lineCounter.linePos(doc.range[0]).line;
+      result.error ??= `line ${line}: ${error instanceof Error ? oneLine(error.message) : String(error)}`;
+    }
   }
   // `parseAllDocuments` returns an EmptyStream for a file of comments only; nothing to report.
   return result;
+}
+
+function hasCollectionKey(doc: Document.Parsed): boolean {
+  let found = false;
+  visit(doc, {
+    Pair(_, pair) {
+      if (!isCollection(pair.key)) return undefined;
+      found = true;
+      return visit.BREAK;
+    },
+  });
+  return found;
 }
 
 function oneLine(message: string): string {
