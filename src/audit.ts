@@ -58,6 +58,7 @@ export async function audit(options: AuditOptions): Promise<AuditResult> {
     kustomizationDirs: discovery.kustomizationDirs,
     ...(options.overlays === undefined ? {} : { overlays: options.overlays }),
     render: options.render ?? true,
+    roots: options.paths.map((given) => path.resolve(cwd, given)),
   });
   errors.push(...clusterErrors);
 
@@ -86,7 +87,7 @@ export async function audit(options: AuditOptions): Promise<AuditResult> {
     findings,
     manifests,
     renderedManifests,
-    errors: errors.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.message < b.message ? -1 : 1)),
+    errors: uniqueErrors(errors),
   };
 }
 
@@ -157,4 +158,10 @@ function snippetOf(lines: string[], finding: RawFinding): Snippet | undefined {
     lines: lines.slice(startLine - 1, endLine),
     language: LANGUAGES[path.posix.extname(finding.file)] ?? '',
   };
+}
+
+/** Sorted, and once each: discovery and the cluster model may both refuse the same link. */
+function uniqueErrors(errors: readonly AuditError[]): AuditError[] {
+  const byKey = new Map(errors.map((error) => [`${error.file}\0${error.message}`, error]));
+  return [...byKey.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, error]) => error);
 }

@@ -1,7 +1,7 @@
 // Builds the cluster model: each kustomize overlay rendered by the real engine, the YAML files
 // outside any rendered overlay as plain manifests, every object validated offline and able to
 // say which file and line set any of its fields.
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, realpathSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseAllDocuments, parse as parseYaml, stringify } from 'yaml';
@@ -24,6 +24,8 @@ export interface BuildClusterModelInput {
   /** Overlay folders to render (`--overlay`); default: every kustomization no other one builds on. */
   overlays?: string[];
   render: boolean;
+  /** The scanned folders, absolute: a file reached through a link that leaves them is never read. */
+  roots?: string[];
 }
 
 const ORIGIN_ANNOTATION = 'config.kubernetes.io/origin';
@@ -36,7 +38,7 @@ export const RENDERED_MARKER = '# Rendered by k8s-audit';
 export async function buildClusterModel(input: BuildClusterModelInput): Promise<{ cluster: ClusterModel; errors: AuditError[] }> {
   const { cwd } = input;
   const errors: AuditError[] = [];
-  const files = fileCache(cwd, errors);
+  const files = fileCache(cwd, input.roots ?? [cwd], errors);
 
   const kustomizations = new Map<string, Kustomization>();
   const kustomizationAt = (dir: string): Kustomization | undefined => {
@@ -133,12 +135,20 @@ export async function buildClusterModel(input: BuildClusterModelInput): Promise<
  * until rendered, so it is reported as a template instead of as a parse error (discovery already
  * keeps whole charts out).
  */
-function fileCache(cwd: string, errors: AuditError[]): YamlFiles {
+function fileCache(cwd: string, roots: readonly string[], errors: AuditError[]): YamlFiles {
+  const realRoots = roots.map((root) => realpathOrSelf(root));
   const cache = new Map<string, YamlFile | undefined>();
   return (file) => {
     if (cache.has(file)) return cache.get(file);
     let result: YamlFile | undefined;
-    const read = readFileText(path.resolve(cwd, file));
+    const absolutePath = path.resolve(cwd, file);
+    const real = realpathOrSelf(absolutePath);
+    if (real !== absolutePath && !realRoots.some((root) => real === root || real.startsWith(root + path.sep))) {
+      errors.push({ file, message: 'symbolic link points outside the scanned tree; not followed' });
+      cache.set(file, undefined);
+      return undefined;
+    }
+    const read = readFileText(absolutePath);
     if ('error' in read) {
       errors.push({ file, message: read.error });
     } else if (read.text.startsWith(RENDERED_MARKER)) {
@@ -300,4 +310,12 @@ function posixJoin(dir: string, name: string): string {
 
 function toPosix(file: string): string {
   return file.split(path.sep).join('/');
+}
+
+function realpathOrSelf(file: string): string {
+  try {
+    return realpathSync(file);
+  } catch {
+    return file;
+  }
 }
