@@ -12,6 +12,8 @@ type Resolution = NonNullable<FunctionInfo['resolved']>;
 
 const INIT: Resolution = { time: 'init' };
 const RUNTIME: Resolution = { time: 'runtime' };
+/** Returned for a call back into a function still being resolved; compared by identity, never stored. */
+const IN_CYCLE: Resolution = { time: 'runtime' };
 
 /** Resolves every function and patches the time and handlers of the sites inside it. */
 export function resolveFunctions(functions: readonly FunctionInfo[]): void {
@@ -57,8 +59,10 @@ export function handlerLabel(refs: Iterable<HandlerRef>): { handler: string; han
  */
 function resolveFunction(fn: FunctionInfo): Resolution {
   if (fn.resolved !== undefined) return fn.resolved;
-  if (fn.resolving === true) return RUNTIME;
+  // A call back into a function being resolved (recursion) says nothing about when it runs.
+  if (fn.resolving === true) return IN_CYCLE;
   fn.resolving = true;
+  let callsFromOutsideTheCycle = 0;
   let allInit = fn.calls.length > 0 && !fn.escapes && fn.handlerLabels.length === 0 && (!fn.exported || fn.usedFromOtherFiles === true);
   // Functions that run at runtime anyway still name the handlers seen calling them.
   const refs: HandlerRef[] = fn.handlerLabels.map((name) => ({ name }));
@@ -66,15 +70,18 @@ function resolveFunction(fn: FunctionInfo): Resolution {
     let callerRefs: readonly HandlerRef[] | undefined;
     if (call.deferred !== undefined) {
       const caller = resolveFunction(call.deferred);
+      if (caller === IN_CYCLE) continue;
       if (caller.time !== 'init') allInit = false;
       callerRefs = caller.handlers;
     } else {
       if (call.time !== 'init') allInit = false;
       callerRefs = call.handlers;
     }
+    callsFromOutsideTheCycle += 1;
     if (callerRefs === undefined) continue;
     for (const ref of callerRefs) refs.push(call.crossFile === true ? through(ref, fn.name) : ref);
   }
+  if (callsFromOutsideTheCycle === 0) allInit = false;
   const label = allInit ? undefined : handlerLabel(refs);
   const resolved: Resolution = allInit ? INIT : label === undefined ? RUNTIME : { time: 'runtime', ...label };
   fn.resolving = false;
