@@ -12,7 +12,7 @@ import { buildClusterModel, RENDERED_MARKER } from './manifests/build-cluster-mo
 import type { ManifestSet } from './manifests/cluster-model.js';
 import type { Rule } from './rule.js';
 import { sourceRules } from './rules/index.js';
-import { countByLevel, runRules, type RawFinding } from './run-rules.js';
+import { countByLevel, describeOverlays, runRules, type RawFinding } from './run-rules.js';
 import { buildAppModel } from './source/build-app-model.js';
 
 export const allRules: readonly Rule[] = [...sourceRules, ...manifestRules];
@@ -136,16 +136,20 @@ function attachSnippetsAndFingerprints(raw: RawFinding[], cwd: string): Reported
     .sort((a, b) => compareSpans(a, b) || (a.ruleId < b.ruleId ? -1 : a.ruleId > b.ruleId ? 1 : 0) || (a.message < b.message ? -1 : 1))
     .map((finding) => {
       const lines = linesOf(finding.file);
-      // The fingerprint hangs on what the line says, not its number, so it survives lines inserted above.
+      // The fingerprint hangs on what the line says, not on its number (digits in the message are
+      // line numbers of related sites), nor on the overlays, so it survives edits above the line
+      // and a new overlay over the same base.
       const base = createHash('sha256')
-        .update([finding.ruleId, finding.file, lines?.[finding.line - 1]?.trim() ?? '', finding.message].join('\0'))
+        .update([finding.ruleId, finding.file, lines?.[finding.line - 1]?.trim() ?? '', finding.message.replace(/\d+/g, '#')].join('\0'))
         .digest('hex')
         .slice(0, 16);
       const occurrence = seen.get(base) ?? 0;
       seen.set(base, occurrence + 1);
       const fingerprint = occurrence === 0 ? base : `${base}-${occurrence}`;
       const snippet = lines === undefined ? undefined : snippetOf(lines, finding);
-      return { ...finding, fingerprint, ...(snippet === undefined ? {} : { snippet }) };
+      const { overlays, ...rest } = finding;
+      const message = overlays === undefined ? finding.message : `${finding.message} ${describeOverlays(overlays)}`;
+      return { ...rest, message, fingerprint, ...(snippet === undefined ? {} : { snippet }) };
     });
 }
 

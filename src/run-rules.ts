@@ -7,7 +7,11 @@ import type { ReportInput, Rule } from './rule.js';
 import type { AppModel } from './source/app-model.js';
 
 /** A finding before fingerprints and snippets: what a rule said, with the rule's metadata. */
-export type RawFinding = Omit<Finding, 'fingerprint'> & { title: string };
+export type RawFinding = Omit<Finding, 'fingerprint'> & {
+  title: string;
+  /** The overlays a manifest finding holds in; named in the final message, kept out of the fingerprint. */
+  overlays?: string[];
+};
 
 export interface RuleError {
   ruleId: string;
@@ -68,14 +72,12 @@ function runManifestRule(
       },
     });
   }
-  return [...byKey.values()].map(({ finding, overlays }) =>
-    overlays.length === 0 ? finding : { ...finding, message: `${finding.message} (${describeOverlays(overlays)})` },
-  );
+  return [...byKey.values()].map(({ finding, overlays }) => (overlays.length === 0 ? finding : { ...finding, overlays: overlays.sort() }));
 }
 
-function describeOverlays(overlays: string[]): string {
-  const sorted = [...overlays].sort();
-  return sorted.length === 1 ? `overlay \`${sorted[0]}\`` : `overlays ${sorted.map((o) => `\`${o}\``).join(', ')}`;
+/** `(overlay \`prod\`)`, `(overlays \`local\`, \`prod\`)`: appended to a manifest finding's message. */
+export function describeOverlays(overlays: readonly string[]): string {
+  return overlays.length === 1 ? `(overlay \`${overlays[0]}\`)` : `(overlays ${overlays.map((o) => `\`${o}\``).join(', ')})`;
 }
 
 export function countByLevel(findings: readonly { severity: Level }[]): Record<Level, number> {
