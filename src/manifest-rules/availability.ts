@@ -2,6 +2,7 @@ import type { FieldPath, Resource } from '../manifests/cluster-model.js';
 import { autoscalerMaxReplicas, autoscalerMinReplicas, autoscalersTargeting } from '../manifests/autoscaling.js';
 import { podSpecs, workloadName } from '../manifests/pod-templates.js';
 import { isRecord, valueAt } from '../manifests/plain-data.js';
+import { storeContainers } from '../manifests/stateful-stores.js';
 import { matchesLabelSelector, podTemplateLabels, servicesTargeting } from '../manifests/selectors.js';
 import { defineManifestRule } from '../rule.js';
 
@@ -68,7 +69,9 @@ export default defineManifestRule({
       const hpas = SCALABLE_KINDS.has(workload.kind) ? autoscalersTargeting(workload, resources) : [];
       const services = servicesTargeting(workload, resources);
 
-      if (workload.kind === 'Deployment' && cluster.production && services.length > 0 && hpas.length === 0 && (replicas ?? 1) === 1) {
+      // A single data store is stateful-single-replica's finding: more copies of it are not the fix.
+      const singleServing = workload.kind === 'Deployment' && services.length > 0 && hpas.length === 0 && (replicas ?? 1) === 1;
+      if (singleServing && cluster.production && storeContainers([workload]).length === 0) {
         report({
           location: workload.locate(REPLICAS),
           message: `${name} runs a single pod (${replicas === undefined ? '`replicas` unset, so 1' : '`replicas: 1`'}) behind ${names(services)} in a production overlay, with no HPA: every node drain, eviction, crash and rollout leaves the Service without a ready endpoint until the replacement is ready`,
