@@ -4,6 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, expect, it } from 'vitest';
 import { audit } from '../src/audit.js';
+import imageTag from '../src/manifest-rules/image-tag.js';
+import inMemoryState from '../src/rules/in-memory-state.js';
 
 let tree: string;
 afterEach(() => rmSync(tree, { recursive: true, force: true }));
@@ -16,7 +18,7 @@ function write(files: Record<string, string>): void {
 }
 
 async function fingerprints(): Promise<string[]> {
-  const { findings } = await audit({ cwd: tree, paths: ['.'] });
+  const { findings } = await audit({ cwd: tree, paths: ['.'], rules: [inMemoryState, imageTag] });
   return findings.map((finding) => `${finding.ruleId} ${finding.fingerprint}`);
 }
 

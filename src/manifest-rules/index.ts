@@ -1,7 +1,23 @@
 // The manifest rule registry: adding a rule means adding its file and one line here.
 import type { ManifestRule } from '../rule.js';
+import availability from './availability.js';
 import imageTag from './image-tag.js';
+import missingReference from './missing-reference.js';
 import optionalSecret from './optional-secret.js';
+import probes from './probes.js';
+import resources from './resources.js';
 import schema from './schema.js';
+import statefulNoPvc from './stateful-no-pvc.js';
+import statefulSingleReplica from './stateful-single-replica.js';
 
-export const manifestRules: readonly ManifestRule[] = [imageTag, optionalSecret, schema];
+export const manifestRules: readonly ManifestRule[] = [
+  availability,
+  imageTag,
+  missingReference,
+  optionalSecret,
+  probes,
+  resources,
+  schema,
+  statefulNoPvc,
+  statefulSingleReplica,
+];

@@ -24,7 +24,8 @@ export interface Kustomization {
 
 export function readKustomization(dir: string, yaml: YamlFile, isDirectory: (relative: string) => boolean): Kustomization {
   const data = yaml.documents.map((document) => document.data).find(isRecord) ?? {};
-  const at = (entry: string) => path.posix.normalize(path.posix.join(dir, entry));
+  // `../external-secrets/` and `../external-secrets` name the same folder.
+  const at = (entry: string) => path.posix.normalize(path.posix.join(dir, entry)).replace(/(.)\/$/, '$1');
   const includes: string[] = [];
   const resourceFiles: string[] = [];
   for (const key of ['resources', 'bases', 'components']) {
