@@ -6,6 +6,7 @@ import path from 'node:path';
 import fg from 'fast-glob';
 import ignore, { type Ignore } from 'ignore';
 import type { AuditError } from './findings.js';
+import { KUSTOMIZATION_FILE_NAMES } from './manifests/kustomization.js';
 import type { PackageInfo } from './source/app-model.js';
 
 /** Never scanned: dependencies, VCS data, build output, coverage. */
@@ -22,11 +23,18 @@ const ALWAYS_IGNORED = [
 ];
 
 const SOURCE_EXTENSIONS = new Set(['.ts', '.tsx', '.mts', '.cts', '.js', '.jsx', '.mjs', '.cjs']);
-const KUSTOMIZATION_NAMES = new Set(['kustomization.yaml', 'kustomization.yml', 'Kustomization']);
+const KUSTOMIZATION_NAMES: ReadonlySet<string> = new Set(KUSTOMIZATION_FILE_NAMES);
 
 /** Not deployed, so not analysed by source rules: tests, and tooling that runs at build or by hand. */
 const TEST_PATTERN = /(^|\/)(__tests__|__mocks__|tests?|e2e|cypress|playwright)\/|\.(test|spec|e2e|stories)\.[cm]?[jt]sx?$/;
-const TOOLING_PATTERN = /(^|\/)(scripts|migrations|seeds?|\.storybook)\/|(^|\/)seed[^/]*$|\.config\.[cm]?[jt]s$|\.d\.[cm]?ts$/;
+const TOOLING_PATTERN = /(^|\/)(scripts|migrations|seeds?|\.storybook)\/|(^|\/)seed\.[cm]?[jt]s$|\.d\.[cm]?ts$/;
+const CONFIG_FILE = /\.config\.[cm]?[jt]s$/;
+const SOURCE_FOLDER = /(^|\/)(src|lib)\//;
+
+/** Build and tool configs sit beside the code (`vite.config.ts`); a `rate.config.ts` under src/ is app code. */
+function isTooling(inRoot: string): boolean {
+  return TOOLING_PATTERN.test(inRoot) || (CONFIG_FILE.test(inRoot) && !SOURCE_FOLDER.test(inRoot));
+}
 
 export interface Discovery {
   /** Source files deployed with the app (tests, tooling and browser/mobile packages excluded), POSIX, relative to cwd. */
@@ -92,7 +100,7 @@ export async function discover({ cwd, paths, excludeDirs = [] }: DiscoverOptions
   for (const candidate of candidates) {
     const base = path.posix.basename(candidate.relative);
     const dir = path.posix.dirname(candidate.relative);
-    if (base === 'package.json') packageJsons.set(dir, readPackageJson(candidate.absolutePath));
+    if (base === 'package.json') packageJsons.set(dir, readPackageJson(candidate.absolutePath, candidate.relative, result.errors));
     if (base === 'Chart.yaml') result.helmCharts.push(dir);
   }
   for (const [dir, json] of packageJsons) {
@@ -128,7 +136,7 @@ function classify({ inRoot, relative }: Candidate, allFiles: ReadonlySet<string>
     // A chart's templates and values are Helm input: reported once per chart, not as broken manifests.
     if (!within(result.helmCharts)) result.yamlFiles.push(relative);
   } else if (SOURCE_EXTENSIONS.has(extension)) {
-    if (TEST_PATTERN.test(inRoot) || TOOLING_PATTERN.test(inRoot)) return;
+    if (TEST_PATTERN.test(inRoot) || isTooling(inRoot)) return;
     const owner = deepestPackage(relative, result.packages);
     if (owner !== undefined && result.clientPackages.some((client) => client.dir === owner)) return;
     if (isCompiledTwin(relative, extension, allFiles)) return;
@@ -164,13 +172,14 @@ interface PackageJson {
   isWorkspaceRoot: boolean;
 }
 
-function readPackageJson(absolutePath: string): PackageJson {
+function readPackageJson(absolutePath: string, relative: string, errors: AuditError[]): PackageJson {
   try {
     const json = JSON.parse(readFileSync(absolutePath, 'utf8')) as { name?: unknown; dependencies?: unknown; devDependencies?: unknown; workspaces?: unknown };
     const names = [json.dependencies, json.devDependencies].flatMap((deps) => (typeof deps === 'object' && deps !== null ? Object.keys(deps) : []));
     return { ...(typeof json.name === 'string' ? { name: json.name } : {}), dependencies: new Set(names), isWorkspaceRoot: json.workspaces !== undefined };
-  } catch {
-    // A package.json that does not parse still marks a package boundary.
+  } catch (error) {
+    // A package.json that does not parse still marks a package boundary; its dependencies are unknown.
+    errors.push({ file: relative, message: `package.json does not parse: ${error instanceof Error ? error.message : String(error)}` });
     return { dependencies: new Set(), isWorkspaceRoot: false };
   }
 }

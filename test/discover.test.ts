@@ -53,13 +53,19 @@ describe('discover', () => {
       'packages/api/src/legacy.js': '',
       'packages/api/src/server.test.ts': '',
       'packages/api/scripts/seed.ts': '',
+      'packages/api/vite.config.ts': '',
+      'packages/api/src/rate.config.ts': '',
+      'packages/api/src/seedBank.ts': '',
+      'packages/broken/package.json': '{ "name": ',
       'packages/web/package.json': JSON.stringify({ name: 'web', dependencies: { 'react-dom': '18' } }),
       'packages/web/src/main.tsx': '',
       'packages/mobile/package.json': JSON.stringify({ name: 'mobile', dependencies: { 'react-native': '0.76' } }),
       'packages/mobile/src/api.js': '',
     });
     const found = await discover({ cwd, paths: ['.'] });
-    expect(found.sources).toEqual(['packages/api/src/legacy.js', 'packages/api/src/server.ts']);
+    // Config files beside the code are tooling; under src/ they are app code, as is a name that merely starts with "seed".
+    expect(found.sources).toEqual(['packages/api/src/legacy.js', 'packages/api/src/rate.config.ts', 'packages/api/src/seedBank.ts', 'packages/api/src/server.ts']);
+    expect(found.errors).toEqual([{ file: 'packages/broken/package.json', message: expect.stringMatching(/^package.json does not parse: /) }]);
     expect(found.clientPackages).toEqual([
       { dir: 'packages/mobile', reason: 'mobile app (depends on react-native)' },
       { dir: 'packages/web', reason: 'browser code (depends on react-dom, no server library)' },

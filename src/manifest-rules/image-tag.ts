@@ -2,6 +2,16 @@ import { parseImageReference } from '../manifests/image-reference.js';
 import { containers, workloadName } from '../manifests/pod-templates.js';
 import { defineManifestRule } from '../rule.js';
 
+/** What a moving tag does under each pull policy; unset defaults to `Always` for `:latest` (an invalid value is the schema rule's). */
+const PULL_POLICY_CONSEQUENCES: Record<string, string> = {
+  IfNotPresent:
+    'with `imagePullPolicy: IfNotPresent` each node keeps whichever build it cached first, so replicas on different nodes run different code and a new push never reaches a node that already has the tag',
+  Never: 'with `imagePullPolicy: Never` each node runs whatever was preloaded under that tag',
+  Always: 'with `imagePullPolicy: Always` every pod start pulls whatever was pushed last, so a restart or a reschedule silently changes the running build',
+  undefined:
+    'with `imagePullPolicy` unset (defaulted to `Always` for `:latest`) every pod start pulls whatever was pushed last, so a restart or a reschedule silently changes the running build',
+};
+
 export default defineManifestRule({
   id: 'image-tag',
   category: 'image-tag',
@@ -18,14 +28,8 @@ export default defineManifestRule({
       if (typeof image !== 'string') continue;
       const { tag, digest } = parseImageReference(image);
       if (digest !== undefined || (tag !== undefined && tag !== 'latest')) continue;
-      const pullPolicy = container.imagePullPolicy;
       const moving = tag === undefined ? `\`${image}\` has no tag, so it means \`:latest\`` : `\`${image}\` uses \`:latest\``;
-      const consequence =
-        pullPolicy === 'IfNotPresent'
-          ? 'with `imagePullPolicy: IfNotPresent` each node keeps whichever build it cached first, so replicas on different nodes run different code and a new push never reaches a node that already has the tag'
-          : pullPolicy === 'Never'
-            ? 'with `imagePullPolicy: Never` each node runs whatever was preloaded under that tag'
-            : `with \`imagePullPolicy\` ${pullPolicy === undefined ? 'unset (defaulted to `Always` for `:latest`)' : '`Always`'} every pod start pulls whatever was pushed last, so a restart or a reschedule silently changes the running build`;
+      const consequence = PULL_POLICY_CONSEQUENCES[String(container.imagePullPolicy)] ?? PULL_POLICY_CONSEQUENCES.Always;
       report({
         location: resource.locate([...path, 'image']),
         message: `${workloadName(resource)} container \`${name}\`: ${moving}; ${consequence}`,

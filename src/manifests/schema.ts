@@ -6,7 +6,7 @@
 import { distance } from 'fastest-levenshtein';
 import type { FieldPath, Resource, SchemaIssue } from './cluster-model.js';
 import fieldMap from './k8s-fields.json' with { type: 'json' };
-import { isRecord } from './plain-data.js';
+import { isRecord, valueAt } from './plain-data.js';
 import { formatPath } from './yaml-file.js';
 
 interface AjvError {
@@ -155,12 +155,6 @@ function pointerPath(pointer: string, object: unknown): FieldPath {
     }
   }
   return path;
-}
-
-function valueAt(object: unknown, path: FieldPath): unknown {
-  let value = object;
-  for (const segment of path) value = typeof segment === 'number' ? (Array.isArray(value) ? value[segment] : undefined) : isRecord(value) ? value[segment] : undefined;
-  return value;
 }
 
 // ---------------------------------------------------------------------------------------------

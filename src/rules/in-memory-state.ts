@@ -7,11 +7,12 @@ import type { InitializerKind, Site, SourceFileFacts } from '../source/app-model
 /** WeakMap/WeakSet are left out: they hang metadata on objects that live no longer than a request. */
 const COLLECTION_KINDS: ReadonlySet<InitializerKind> = new Set(['object-literal', 'array-literal', 'map', 'set']);
 
-/** Names that say the collection holds security or job state (RESEARCH §3.1 STATE-01). */
-const CACHE_NAME = /cache|memo/i;
+/** A cache is refilled from its source of truth; replicas diverging costs freshness, not data. */
+const CACHE_WORD = /^(cache|cached|memo|memoized|lru)$/;
 
-const CRITICAL_NAME =
-  /otp|code|token|session|ban|block|attempt|rate|limit|lock|job|task|stop|cancel|pending|queue|registry|subscri|client|socket|user|upload|history|message|chat|room|cart|order|status|result|progress|connection|presence|lobby|game|player/i;
+/** Words of a name that say the collection holds user, security or job state (matched per word, so `borders` is not `orders`). */
+const CRITICAL_WORD =
+  /^(otp|code|token|session|ban|banned|block|blocked|attempt|ip|rate|limit|limiter|lock|job|task|stop|stopped|cancel|cancelled|canceled|pending|queue|registry|registries|subscription|subscriber|client|socket|connection|user|upload|history|message|chat|room|cart|order|status|statuses|result|progress|presence|lobby|lobbies|game|player)s?$/;
 
 export default defineSourceRule({
   id: 'in-memory-state',
@@ -38,9 +39,9 @@ export default defineSourceRule({
           writers.size > 1 ||
           [...readers.keys()].some((reader) => [...writers.keys()].some((writer) => writer !== reader)) ||
           writes.some((site) => site.file !== file.path);
-        // A cache is refilled from the source of truth, so divergence costs freshness, not data.
-        const cache = CACHE_NAME.test(binding.name);
-        const critical = !cache && (crossHandler || CRITICAL_NAME.test(binding.name));
+        const words = nameWords(binding.name);
+        const cache = words.some((word) => CACHE_WORD.test(word));
+        const critical = !cache && (crossHandler || words.some((word) => CRITICAL_WORD.test(word)));
         const name = `\`${binding.className === undefined ? binding.name : `${binding.className}.${binding.name}`}\``;
         let where: string;
         if (readers.size === 0) where = `is written in ${list(writers)}`;
@@ -135,4 +136,13 @@ function related(writes: readonly Site[], reads: readonly Site[]): RelatedLocati
   for (const site of writes) add(site, 'written');
   for (const site of reads) add(site, 'read');
   return locations;
+}
+
+/** `loginCodes` → `login`, `codes`; `BANNED_IPS` → `banned`, `ips`. */
+function nameWords(name: string): string[] {
+  return name
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .split(/[^A-Za-z0-9]+/)
+    .filter((word) => word !== '')
+    .map((word) => word.toLowerCase());
 }
