@@ -147,9 +147,9 @@ function attachSnippetsAndFingerprints(raw: RawFinding[], cwd: string): Reported
       seen.set(base, occurrence + 1);
       const fingerprint = occurrence === 0 ? base : `${base}-${occurrence}`;
       const snippet = lines === undefined ? undefined : snippetOf(lines, finding);
-      const { overlays, ...rest } = finding;
-      const message = overlays === undefined ? finding.message : `${finding.message} ${describeOverlays(overlays)}`;
-      return { ...rest, message, fingerprint, ...(snippet === undefined ? {} : { snippet }) };
+      // The overlays are named in the message for people and listed in `overlays` for tools.
+      const message = finding.overlays === undefined ? finding.message : `${finding.message} ${describeOverlays(finding.overlays)}`;
+      return { ...finding, message, fingerprint, ...(snippet === undefined ? {} : { snippet }) };
     });
 }
 

@@ -69,6 +69,8 @@ export interface Finding extends Span {
   severity: Level;
   message: string;
   workload?: string;
+  /** The rendered overlays a manifest finding holds in: one finding for a base line every overlay shares. */
+  overlays?: string[];
   related?: RelatedLocation[];
   why: string;
   fix: string;

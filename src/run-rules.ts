@@ -7,11 +7,7 @@ import type { ReportInput, Rule } from './rule.js';
 import type { AppModel } from './source/app-model.js';
 
 /** A finding before fingerprints and snippets: what a rule said, with the rule's metadata. */
-export type RawFinding = Omit<Finding, 'fingerprint'> & {
-  title: string;
-  /** The overlays a manifest finding holds in; named in the final message, kept out of the fingerprint. */
-  overlays?: string[];
-};
+export type RawFinding = Omit<Finding, 'fingerprint'> & { title: string };
 
 export interface RuleError {
   ruleId: string;

@@ -65,6 +65,15 @@ describe('k8s-audit CLI', () => {
     expect(describeFindings(report.findings)).toEqual(readExpectations(root, exampleApp));
   });
 
+  it('lists the overlays a manifest finding holds in, once for a base line they share', () => {
+    const report = JSON.parse(run([exampleApp, '--format', 'json', '--out', '-']).stdout) as { findings: { file: string; ruleId: string; overlays?: string[] }[] };
+    const overlays = `${exampleApp}/deploy/k8s/overlays`;
+    const redisTag = report.findings.filter((f) => f.file.endsWith('base/redis.yaml') && f.ruleId === 'image-tag');
+    expect(redisTag.map((f) => f.overlays)).toEqual([[`${overlays}/local`, `${overlays}/prod`]]);
+    const patched = report.findings.filter((f) => f.file.endsWith('prod/api-patch.yaml') && f.ruleId === 'optional-secret');
+    expect(patched.map((f) => f.overlays)).toEqual([[`${overlays}/prod`], [`${overlays}/prod`]]);
+  });
+
   it('gates on --fail-on', () => {
     expect(run([exampleApp, '--format', 'json', '--out', '-', '--fail-on', 'P0']).status).toBe(1);
     expect(run([exampleApp, '--format', 'json', '--out', '-', '--fail-on', 'none']).status).toBe(0);

@@ -25,6 +25,7 @@ function contractFinding(finding: Finding): Finding {
     endLine: finding.endLine,
     endColumn: finding.endColumn,
     ...(finding.workload === undefined ? {} : { workload: finding.workload }),
+    ...(finding.overlays === undefined ? {} : { overlays: finding.overlays }),
     ...(finding.related === undefined ? {} : { related: finding.related }),
     why: finding.why,
     fix: finding.fix,

@@ -14,6 +14,7 @@ export function renderMarkdown(result: AuditResult, options: ReportOptions = {})
     '# Kubernetes readiness audit',
     scopeSection(result, options),
     executiveSummary(result, numbered),
+    overlaySummary(result),
     ...LEVELS.map((level) => levelSection(level, numbered)),
     summaryTable(numbered),
     manifestsSection(result),
@@ -65,6 +66,17 @@ function executiveSummary(result: AuditResult, numbered: NumberedFinding[]): str
     top.length === 0 ? 'No findings.' : `Most severe:\n\n${top.join('\n')}`,
     `Estimated effort to fix everything: about ${formatHours(hours)} (XS ≈ 1 h, S ≈ 6 h, M ≈ 3 days, L ≈ 1.5 weeks per finding).`,
   ].join('\n\n');
+}
+
+/** Per rendered overlay, the manifest findings that hold in it: what promoting that overlay carries. */
+function overlaySummary(result: AuditResult): string {
+  const overlays = result.manifests.filter((m) => m.renderer !== undefined).map((m) => m.source);
+  if (overlays.length === 0) return '';
+  const rows = overlays.map((overlay) => {
+    const inOverlay = result.findings.filter((finding) => finding.overlays?.includes(overlay) === true);
+    return [`\`${overlay}\``, ...LEVELS.map((level) => String(inOverlay.filter((f) => f.severity === level).length))];
+  });
+  return ['### Manifest findings per overlay', markdownTable([['Overlay', ...LEVELS], ...rows])].join('\n\n');
 }
 
 function formatHours(hours: number): string {
