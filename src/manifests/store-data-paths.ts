@@ -1,0 +1,31 @@
+// Where a store container writes its data: the image defaults, or a folder its command or env
+// moves them to. (`stateful-no-pvc` keeps its own copy of this logic; it can switch to this one.)
+import { isRecord } from './plain-data.js';
+import { commandWords, flagValue, type StoreKind } from './stateful-stores.js';
+
+/** Flags that move a store's data directory away from its image default. */
+const DATA_DIR_FLAGS = ['--dir', '--data-dir', '--dbpath', '--datadir', '--store_dir', '-sd'];
+
+export function storeDataPaths(store: StoreKind, container: Record<string, unknown>): string[] {
+  const words = commandWords(container);
+  const paths: string[] = [];
+  for (const flag of DATA_DIR_FLAGS) {
+    const value = flagValue(words, flag);
+    if (value !== undefined && value.startsWith('/')) paths.push(value);
+  }
+  if (store.id === 'minio') {
+    const server = words.indexOf('server');
+    if (server !== -1) paths.push(...words.slice(server + 1).filter((word) => word.startsWith('/')));
+  }
+  for (const variable of Array.isArray(container.env) ? container.env : []) {
+    if (isRecord(variable) && variable.name === 'PGDATA' && typeof variable.value === 'string') paths.push(variable.value);
+  }
+  return [...paths, ...store.dataPaths];
+}
+
+/** Whether a mount at `mountPath` holds `dataPath`: the same folder, a parent, or a folder inside it. */
+export function mountCovers(mountPath: string, dataPath: string): boolean {
+  const mount = mountPath.replace(/\/+$/, '') || '/';
+  const data = dataPath.replace(/\/+$/, '') || '/';
+  return mount === data || data.startsWith(`${mount === '/' ? '' : mount}/`) || mount.startsWith(`${data}/`);
+}
