@@ -7,6 +7,7 @@ import optionalSecret from './optional-secret.js';
 import probes from './probes.js';
 import resources from './resources.js';
 import schema from './schema.js';
+import securityContext from './security-context.js';
 import statefulNoPvc from './stateful-no-pvc.js';
 import statefulSingleReplica from './stateful-single-replica.js';
 
@@ -18,6 +19,7 @@ export const manifestRules: readonly ManifestRule[] = [
   probes,
   resources,
   schema,
+  securityContext,
   statefulNoPvc,
   statefulSingleReplica,
 ];
