@@ -134,7 +134,7 @@ export default defineManifestRule({
       const user = identity(podRef.spec, container);
       if (!user.nonRoot) continue;
       const disks = nodeDiskVolumes(podRef, cluster.resources);
-      const dataPaths = storeDataPaths(store, container);
+      const dataPaths = storeDataPaths(store, container).all;
       const mounts = Array.isArray(container.volumeMounts) ? container.volumeMounts : [];
       mounts.forEach((mount: unknown, index) => {
         if (!isRecord(mount) || mount.readOnly === true || typeof mount.name !== 'string' || typeof mount.mountPath !== 'string') return;

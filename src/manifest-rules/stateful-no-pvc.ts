@@ -2,6 +2,7 @@ import type { FieldPath } from '../manifests/cluster-model.js';
 import { workloadName } from '../manifests/pod-templates.js';
 import { isRecord, valueAt } from '../manifests/plain-data.js';
 import { commandWords, flagValue, storeContainers, type StoreKind } from '../manifests/stateful-stores.js';
+import { mountCovers, storeDataPaths } from '../manifests/store-data-paths.js';
 import { defineManifestRule } from '../rule.js';
 
 /** What backs a volume, as far as the data's survival goes. */
@@ -15,36 +16,6 @@ function backing(volume: Record<string, unknown> | undefined, isClaimTemplate: b
   if ('configMap' in volume || 'secret' in volume || 'downwardAPI' in volume || 'projected' in volume) return 'config';
   // hostPath, nfs, csi…: outlives the pod in some way; not this rule's call.
   return 'other';
-}
-
-/** Flags that move a store's data directory away from its image default. */
-const DATA_DIR_FLAGS = ['--dir', '--data-dir', '--dbpath', '--datadir', '--store_dir', '-sd'];
-
-/** Where this container keeps its data: the image default, or what its command or env says. */
-function dataDirectories(store: StoreKind, container: Record<string, unknown>, words: readonly string[]): { all: string[]; main: string } {
-  const overrides: string[] = [];
-  for (const flag of DATA_DIR_FLAGS) {
-    const value = flagValue(words, flag);
-    if (value !== undefined && value.startsWith('/')) overrides.push(value);
-  }
-  if (store.id === 'minio') {
-    const server = words.indexOf('server');
-    if (server !== -1) overrides.push(...words.slice(server + 1).filter((word) => word.startsWith('/')));
-  }
-  const env = Array.isArray(container.env) ? container.env : [];
-  for (const variable of env) {
-    if (isRecord(variable) && variable.name === 'PGDATA' && typeof variable.value === 'string') overrides.push(variable.value);
-  }
-  const bitnami = typeof container.image === 'string' && /(^|\/)bitnami\//.test(container.image);
-  const main = overrides[0] ?? (bitnami ? store.dataPaths.find((p) => p.startsWith('/bitnami/')) : undefined) ?? store.dataPaths[0]!;
-  return { all: [...overrides, ...store.dataPaths], main };
-}
-
-/** Whether a mount at `mountPath` holds `dataPath`: the same folder, a parent, or a folder inside it. */
-function covers(mountPath: string, dataPath: string): boolean {
-  const mount = mountPath.replace(/\/+$/, '') || '/';
-  const data = dataPath.replace(/\/+$/, '') || '/';
-  return mount === data || data.startsWith(`${mount === '/' ? '' : mount}/`) || mount.startsWith(`${data}/`);
 }
 
 /** A store configured to keep nothing: Redis with snapshots off and no AOF, NATS without JetStream. */
@@ -96,8 +67,8 @@ export default defineManifestRule({
         })
         .filter((mount) => mount.backing !== 'config');
 
-      const directories = dataDirectories(store, container, words);
-      const dataMount = mounts.find((mount) => directories.all.some((dir) => covers(mount.mountPath, dir)));
+      const directories = storeDataPaths(store, container);
+      const dataMount = mounts.find((mount) => directories.all.some((dir) => mountCovers(mount.mountPath, dir)));
       const aof = (store.id === 'redis' || store.id === 'valkey') && flagValue(words, '--appendonly') === 'yes';
 
       if (dataMount !== undefined && dataMount.backing === 'pod-lifetime' && dataMount.volume !== undefined && dataMount.volumePath !== undefined) {

@@ -1,12 +1,13 @@
 // Where a store container writes its data: the image defaults, or a folder its command or env
-// moves them to. (`stateful-no-pvc` keeps its own copy of this logic; it can switch to this one.)
+// moves them to.
 import { isRecord } from './plain-data.js';
 import { commandWords, flagValue, type StoreKind } from './stateful-stores.js';
 
 /** Flags that move a store's data directory away from its image default. */
 const DATA_DIR_FLAGS = ['--dir', '--data-dir', '--dbpath', '--datadir', '--store_dir', '-sd'];
 
-export function storeDataPaths(store: StoreKind, container: Record<string, unknown>): string[] {
+/** Every folder the container may keep data in (`all`), and the one it most likely uses (`main`). */
+export function storeDataPaths(store: StoreKind, container: Record<string, unknown>): { all: string[]; main: string } {
   const words = commandWords(container);
   const paths: string[] = [];
   for (const flag of DATA_DIR_FLAGS) {
@@ -20,7 +21,9 @@ export function storeDataPaths(store: StoreKind, container: Record<string, unkno
   for (const variable of Array.isArray(container.env) ? container.env : []) {
     if (isRecord(variable) && variable.name === 'PGDATA' && typeof variable.value === 'string') paths.push(variable.value);
   }
-  return [...paths, ...store.dataPaths];
+  const bitnami = typeof container.image === 'string' && /(^|\/)bitnami\//.test(container.image);
+  const main = paths[0] ?? (bitnami ? store.dataPaths.find((p) => p.startsWith('/bitnami/')) : undefined) ?? store.dataPaths[0]!;
+  return { all: [...paths, ...store.dataPaths], main };
 }
 
 /** Whether a mount at `mountPath` holds `dataPath`: the same folder, a parent, or a folder inside it. */
