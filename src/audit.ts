@@ -10,6 +10,7 @@ import { compareSpans, type AuditError } from './findings.js';
 import { manifestRules } from './manifest-rules/index.js';
 import { buildClusterModel, RENDERED_MARKER } from './manifests/build-cluster-model.js';
 import type { ManifestSet } from './manifests/cluster-model.js';
+import type { KubeVersion } from './manifests/removed-apis.js';
 import type { Rule } from './rule.js';
 import { sourceRules } from './rules/index.js';
 import { countByLevel, describeOverlays, runRules, type RawFinding } from './run-rules.js';
@@ -34,6 +35,8 @@ export interface AuditOptions {
   manifestsDir?: string;
   /** Folders never scanned (relative to cwd or absolute): the report folder, so a second run does not audit the first one's output. */
   exclude?: string[];
+  /** The Kubernetes release the manifests target (`--kube-version`); default `DEFAULT_KUBE_VERSION`. */
+  kubeVersion?: KubeVersion;
 }
 
 export async function audit(options: AuditOptions): Promise<AuditResult> {
@@ -59,6 +62,7 @@ export async function audit(options: AuditOptions): Promise<AuditResult> {
     ...(options.overlays === undefined ? {} : { overlays: options.overlays }),
     render: options.render ?? true,
     roots: options.paths.map((given) => path.resolve(cwd, given)),
+    ...(options.kubeVersion === undefined ? {} : { kubeVersion: options.kubeVersion }),
   });
   errors.push(...clusterErrors);
 
@@ -97,7 +101,8 @@ function manifestReport(set: ManifestSet, slugs: Map<string, string>, manifestsD
     source: set.source,
     ...(set.renderer === undefined ? {} : { renderer: set.renderer }),
     resources: set.resources.length,
-    valid: set.resources.every((resource) => resource.schemaIssues.length === 0),
+    // What the API server accepts with a warning (a deprecated version, an env var set twice) is still valid.
+    valid: set.resources.every((resource) => resource.schemaIssues.every((issue) => (issue.severity ?? 'P0') !== 'P0')),
     ...(slug === undefined || manifestsDir === undefined ? {} : { output: path.posix.join(manifestsDir, `${slug}.yaml`) }),
   };
 }

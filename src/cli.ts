@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import type { AuditResult } from './audit-result.js';
 import { audit, TOOL } from './audit.js';
 import { LEVELS, levelRank, type Level } from './findings.js';
+import { DEFAULT_KUBE_VERSION, parseKubeVersion, type KubeVersion } from './manifests/removed-apis.js';
 import { FORMATS, REPORT_FILES, reporters, type Format } from './report/index.js';
 
 const EXIT = { passed: 0, gateFailed: 1, usage: 2, internal: 3 } as const;
@@ -20,6 +21,7 @@ Options:
   --out DIR            report folder (default reports); "-" prints the one chosen format to stdout
   --overlay DIR        kustomize overlay to render (repeatable; default: every kustomization root)
   --no-render          audit the YAML files as written, without rendering overlays
+  --kube-version X.Y   target Kubernetes release (default ${DEFAULT_KUBE_VERSION}): API versions it removed or deprecates are reported
   --fail-on LEVEL      P0, P1, P2 or none (default none): exit 1 when a finding at or above LEVEL exists
   --date TEXT          print this date in the Markdown report (none by default, for reproducible reports)
   --quiet              print nothing but errors
@@ -38,6 +40,7 @@ interface CliOptions {
   out: string;
   overlays: string[];
   render: boolean;
+  kubeVersion: KubeVersion;
   failOn: Level | 'none';
   date?: string;
   quiet: boolean;
@@ -56,6 +59,7 @@ function parseCli(argv: string[]): CliOptions | 'help' | 'version' {
         out: { type: 'string' },
         overlay: { type: 'string', multiple: true },
         'no-render': { type: 'boolean' },
+        'kube-version': { type: 'string' },
         'fail-on': { type: 'string' },
         date: { type: 'string' },
         quiet: { type: 'boolean' },
@@ -79,12 +83,15 @@ function parseCli(argv: string[]): CliOptions | 'help' | 'version' {
   if (out === '-' && formats.length !== 1) throw new UsageError('--out - prints one format to stdout: choose it with --format');
   const failOn = values['fail-on'] ?? 'none';
   if (failOn !== 'none' && !(LEVELS as readonly string[]).includes(failOn)) throw new UsageError(`--fail-on takes P0, P1, P2 or none, not "${failOn}"`);
+  const kubeVersion = parseKubeVersion(values['kube-version'] ?? DEFAULT_KUBE_VERSION);
+  if (kubeVersion === undefined) throw new UsageError(`--kube-version takes a Kubernetes release such as 1.33, not "${values['kube-version']}"`);
   return {
     paths: positionals.length === 0 ? ['.'] : positionals,
     formats: formats as Format[],
     out,
     overlays: values.overlay ?? [],
     render: values['no-render'] !== true,
+    kubeVersion,
     failOn: failOn as Level | 'none',
     ...(values.date === undefined ? {} : { date: values.date }),
     quiet: values.quiet === true,
@@ -112,6 +119,7 @@ async function main(argv: string[]): Promise<number> {
     paths: options.paths,
     ...(options.overlays.length === 0 ? {} : { overlays: options.overlays }),
     render: options.render,
+    kubeVersion: options.kubeVersion,
     ...(toStdout ? {} : { manifestsDir: toPosix(path.relative(process.cwd(), path.resolve(options.out, 'manifests'))), exclude: [options.out] }),
   });
   if (showProgress) process.stderr.write('\r\x1b[K');

@@ -12,6 +12,7 @@ import { KUSTOMIZATION_FILE_NAMES, overlayRoots, readKustomization, reachableRes
 import { findKustomizeEngine, renderOverlay, type KustomizeEngine } from './kustomize.js';
 import { documentLocator, renderedLocator, type Origin, type YamlFiles } from './origin-map.js';
 import { validateResources } from './schema.js';
+import type { KubeVersion } from './removed-apis.js';
 import { isRecord } from './plain-data.js';
 import { matchPath, parseYamlFile, spanAt, type YamlFile } from './yaml-file.js';
 
@@ -26,6 +27,8 @@ export interface BuildClusterModelInput {
   render: boolean;
   /** The scanned folders, absolute: a file reached through a link that leaves them is never read. */
   roots?: string[];
+  /** The release the manifests are applied to: API versions it no longer serves are schema issues. */
+  kubeVersion?: KubeVersion;
 }
 
 const ORIGIN_ANNOTATION = 'config.kubernetes.io/origin';
@@ -122,7 +125,7 @@ export async function buildClusterModel(input: BuildClusterModelInput): Promise<
   if (plain.length > 0) sets.push({ source: PLAIN_SOURCE, kind: 'plain', production: false, resources: plain });
 
   sets.sort((a, b) => (a.kind !== b.kind ? (a.kind === 'overlay' ? -1 : 1) : a.source < b.source ? -1 : a.source > b.source ? 1 : 0));
-  await validateResources(sets.flatMap((set) => set.resources));
+  await validateResources(sets.flatMap((set) => set.resources), input.kubeVersion === undefined ? {} : { kubeVersion: input.kubeVersion });
   errors.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : a.message < b.message ? -1 : a.message > b.message ? 1 : 0));
   return { cluster: { sets, unrendered }, errors };
 }

@@ -4,10 +4,22 @@
 // while the API server rejects them (strict field validation, kubectl's default) or, where
 // validation is off, silently drops them: a misspelt `imagePullpolicy` never does what was meant.
 import { distance } from 'fastest-levenshtein';
+import type { Level } from '../findings.js';
 import type { FieldPath, Resource, SchemaIssue } from './cluster-model.js';
 import fieldMap from './k8s-fields.json' with { type: 'json' };
 import { isRecord, valueAt } from './plain-data.js';
+import { apiVersionStatus, DEFAULT_KUBE_VERSION, type KubeVersion } from './removed-apis.js';
 import { formatPath } from './yaml-file.js';
+
+declare module './cluster-model.js' {
+  interface SchemaIssue {
+    /**
+     * Overrides the schema rule's P0 for what the API server accepts with a warning: a
+     * deprecated API version still served, an env var defined twice.
+     */
+    severity?: Level;
+  }
+}
 
 interface AjvError {
   instancePath: string;
@@ -45,8 +57,12 @@ function validatorFor(rootType: string): Promise<Validate | undefined> {
   return validator;
 }
 
-/** Fills `schemaIssues` of every resource of a kind Kubernetes itself defines; other kinds (CRDs) are skipped. */
-export async function validateResources(resources: readonly Resource[]): Promise<void> {
+/**
+ * Fills `schemaIssues` of every resource: an API version the target release no longer serves
+ * (or deprecates), then, for kinds Kubernetes itself defines, the schema; other kinds (CRDs) are not validated.
+ */
+export async function validateResources(resources: readonly Resource[], options: { kubeVersion?: KubeVersion } = {}): Promise<void> {
+  const target = options.kubeVersion ?? DEFAULT_KUBE_VERSION;
   const roots = new Set<string>();
   for (const resource of resources) {
     const root = rootTypeOf(resource.apiVersion, resource.kind);
@@ -54,10 +70,29 @@ export async function validateResources(resources: readonly Resource[]): Promise
   }
   await Promise.all([...roots].map(validatorFor));
   for (const resource of resources) {
+    const issues: SchemaIssue[] = [];
+    const versionIssue = apiVersionIssue(resource.apiVersion, resource.kind, target);
+    if (versionIssue !== undefined) issues.push(versionIssue);
     const root = rootTypeOf(resource.apiVersion, resource.kind);
-    if (root === undefined) continue;
-    resource.schemaIssues = schemaIssues(resource.object, root, await validatorFor(root));
+    if (root !== undefined) issues.push(...schemaIssues(resource.object, root, await validatorFor(root)));
+    resource.schemaIssues = issues;
   }
+}
+
+export function apiVersionIssue(apiVersion: string, kind: string, target: KubeVersion): SchemaIssue | undefined {
+  const status = apiVersionStatus(apiVersion, kind, target);
+  if (status === undefined) return undefined;
+  const api = `\`apiVersion: ${apiVersion}\` of ${kind}`;
+  return status.status === 'removed'
+    ? {
+        path: ['apiVersion'],
+        message: `${api} is no longer served since Kubernetes ${status.removedIn} (target ${target}): the API server rejects the object; ${status.advice}`,
+      }
+    : {
+        path: ['apiVersion'],
+        message: `${api} is deprecated since Kubernetes ${status.deprecatedIn} and removed in ${status.removedIn} (target ${target}); ${status.advice}`,
+        severity: 'P2',
+      };
 }
 
 export function schemaIssues(object: Record<string, unknown>, rootType: string, validate: Validate | undefined): SchemaIssue[] {
@@ -178,6 +213,7 @@ function unknownFields(value: unknown, type: string, path: (string | number)[], 
       path.pop();
     }
   }
+  SEMANTIC_CHECKS[type]?.(value, path, issues);
 }
 
 function walkShape(value: unknown, shape: string, path: (string | number)[], issues: SchemaIssue[]): void {
@@ -217,4 +253,111 @@ function nearest(key: string, candidates: readonly string[]): string | undefined
     }
   }
   return best;
+}
+
+// ---------------------------------------------------------------------------------------------
+// What the API server validates beyond the OpenAPI schema, where the walk reaches the type.
+
+type SemanticCheck = (value: Record<string, unknown>, path: readonly (string | number)[], issues: SchemaIssue[]) => void;
+
+const labelMapIn =
+  (field: string): SemanticCheck =>
+  (value, path, issues) =>
+    labelMap(value[field], [...path, field], issues);
+
+const SEMANTIC_CHECKS: Record<string, SemanticCheck> = {
+  IoK8sApimachineryPkgApisMetaV1ObjectMeta: labelMapIn('labels'),
+  IoK8sApimachineryPkgApisMetaV1LabelSelector: (value, path, issues) => {
+    labelMap(value.matchLabels, [...path, 'matchLabels'], issues);
+    if (!Array.isArray(value.matchExpressions)) return;
+    value.matchExpressions.forEach((requirement: unknown, index) => {
+      if (!isRecord(requirement)) return;
+      const at = [...path, 'matchExpressions', index];
+      if (typeof requirement.key === 'string') labelKey(requirement.key, [...at, 'key'], `at \`${formatPath(at)}.key\``, issues);
+      if ((requirement.operator === 'In' || requirement.operator === 'NotIn') && Array.isArray(requirement.values)) {
+        requirement.values.forEach((item: unknown, itemIndex) => {
+          if (typeof item === 'string') labelValue(item, [...at, 'values', itemIndex], `in \`${formatPath(at)}.values\``, issues);
+        });
+      }
+    });
+  },
+  IoK8sApiCoreV1ServiceSpec: labelMapIn('selector'),
+  IoK8sApiCoreV1ReplicationControllerSpec: labelMapIn('selector'),
+  IoK8sApiCoreV1Container: duplicateEnv,
+  IoK8sApiCoreV1EphemeralContainer: duplicateEnv,
+};
+
+const LABEL_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+function labelMap(map: unknown, path: FieldPath, issues: SchemaIssue[]): void {
+  if (!isRecord(map)) return;
+  const where = `\`${formatPath(path)}\``;
+  for (const key in map) {
+    labelKey(key, [...path, key], `in ${where}`, issues);
+    const value = map[key];
+    // A number or boolean is the type error Ajv reports.
+    if (typeof value === 'string') labelValue(value, [...path, key], `of \`${key}\` in ${where}`, issues);
+  }
+}
+
+/** Label keys are qualified names: an optional DNS-subdomain prefix and `/`, then a name of at most 63 characters. */
+function labelKey(key: string, path: FieldPath, where: string, issues: SchemaIssue[]): void {
+  const slash = key.indexOf('/');
+  const prefix = slash === -1 ? undefined : key.slice(0, slash);
+  const name = slash === -1 ? key : key.slice(slash + 1);
+  let problem: string | undefined;
+  if (prefix !== undefined && (prefix.length > 253 || !DNS_SUBDOMAIN.test(prefix))) {
+    problem = `its prefix \`${prefix}\` must be a lowercase DNS subdomain (letters, digits, \`-\` and \`.\`, at most 253 characters)`;
+  } else {
+    problem = name !== '' ? labelNameProblem(name) : prefix === undefined ? 'it is empty' : 'the name after the prefix is empty';
+  }
+  if (problem !== undefined) issues.push({ path, message: `label key ${JSON.stringify(key)} ${where} is not valid: ${problem}` });
+}
+
+/** Label values are empty or a name of at most 63 characters. */
+function labelValue(value: string, path: FieldPath, where: string, issues: SchemaIssue[]): void {
+  const problem = value === '' ? undefined : labelNameProblem(value);
+  if (problem !== undefined) issues.push({ path, message: `label value ${JSON.stringify(value.length > 40 ? `${value.slice(0, 37)}...` : value)} ${where} is not valid: ${problem}` });
+}
+
+function labelNameProblem(name: string): string | undefined {
+  if (name.length > 63) return `it is ${name.length} characters long, at most 63 are allowed`;
+  if (LABEL_NAME.test(name)) return undefined;
+  if (/[^-A-Za-z0-9_.]/.test(name)) return 'only letters, digits, `-`, `_` and `.` are allowed';
+  return 'it must begin and end with a letter or digit';
+}
+
+/**
+ * An env var defined twice: the API server accepts it with a warning, the kubelet uses the later
+ * definition, and `kubectl apply` (merging the list by name) may drop one of them on the next change.
+ */
+function duplicateEnv(container: Record<string, unknown>, path: readonly (string | number)[], issues: SchemaIssue[]): void {
+  const env: unknown = container.env;
+  if (!Array.isArray(env) || env.length < 2) return;
+  const first = new Map<string, number>();
+  env.forEach((entry: unknown, index) => {
+    if (!isRecord(entry) || typeof entry.name !== 'string') return;
+    const earlier = first.get(entry.name);
+    if (earlier === undefined) {
+      first.set(entry.name, index);
+      return;
+    }
+    const containerName = typeof container.name === 'string' ? ` in container \`${container.name}\`` : '';
+    const twice = `env var \`${entry.name}\` is defined twice${containerName} (\`env[${earlier}]\` and \`env[${index}]\`)`;
+    const same = definition(env[earlier]) === definition(entry);
+    issues.push(
+      same
+        ? { path: [...path, 'env', index, 'name'], message: `${twice} with the same value; remove one`, severity: 'P2' }
+        : {
+            path: [...path, 'env', index, 'name'],
+            message: `${twice} with different values: the later one wins and \`kubectl apply\` may drop one of them; keep one`,
+            severity: 'P1',
+          },
+    );
+  });
+}
+
+function definition(entry: unknown): string {
+  return isRecord(entry) ? JSON.stringify([entry.value ?? null, entry.valueFrom ?? null]) : '';
 }
