@@ -1,6 +1,6 @@
 // The facts manifest rules query: Kubernetes objects as they will be applied (rendered per
 // overlay, or as plain files), each able to say which file and line set any of its fields.
-import type { Span } from '../findings.js';
+import type { Level, Span } from '../findings.js';
 
 /** A field path inside an object: `['spec', 'template', 'spec', 'containers', 0, 'image']`. */
 export type FieldPath = readonly (string | number)[];
@@ -8,6 +8,11 @@ export type FieldPath = readonly (string | number)[];
 export interface SchemaIssue {
   path: FieldPath;
   message: string;
+  /**
+   * Overrides the schema rule's P0 for what the API server accepts with a warning: a deprecated
+   * API version still served, an env var defined twice.
+   */
+  severity?: Level;
 }
 
 export interface Resource {

@@ -11,15 +11,6 @@ import { isRecord, valueAt } from './plain-data.js';
 import { apiVersionStatus, DEFAULT_KUBE_VERSION, type KubeVersion } from './removed-apis.js';
 import { formatPath } from './yaml-file.js';
 
-declare module './cluster-model.js' {
-  interface SchemaIssue {
-    /**
-     * Overrides the schema rule's P0 for what the API server accepts with a warning: a
-     * deprecated API version still served, an env var defined twice.
-     */
-    severity?: Level;
-  }
-}
 
 interface AjvError {
   instancePath: string;
