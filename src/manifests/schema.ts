@@ -4,7 +4,6 @@
 // while the API server rejects them (strict field validation, kubectl's default) or, where
 // validation is off, silently drops them: a misspelt `imagePullpolicy` never does what was meant.
 import { distance } from 'fastest-levenshtein';
-import type { Level } from '../findings.js';
 import type { FieldPath, Resource, SchemaIssue } from './cluster-model.js';
 import fieldMap from './k8s-fields.json' with { type: 'json' };
 import { isRecord, valueAt } from './plain-data.js';
