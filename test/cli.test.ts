@@ -45,7 +45,10 @@ describe('k8s-audit CLI', () => {
     expect(version.stdout.trim()).toBe(JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).version);
     const help = run(['--help']);
     expect(help.status).toBe(0);
-    expect(help.stdout).toContain('--fail-on');
+    // The README's Options block is the help text a newcomer reads first: they must agree line for line.
+    const readmeOptions = readFileSync(path.join(root, 'README.md'), 'utf8').split('\n').filter((line) => line.startsWith('  --'));
+    expect(readmeOptions.length).toBeGreaterThan(5);
+    for (const line of readmeOptions) expect(help.stdout.split('\n')).toContain(line);
   });
 
   it('exits 2 with one line on a usage error', () => {
