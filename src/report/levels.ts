@@ -11,3 +11,6 @@ export const LEVEL_BADGES: Record<Level, string> = { P0: '🔴 P0', P1: '🟠 P1
 
 /** picocolors function names, so the text reporter colours without knowing levels. */
 export const LEVEL_COLOURS: Record<Level, 'red' | 'yellow' | 'cyan'> = { P0: 'red', P1: 'yellow', P2: 'cyan' };
+
+/** SARIF `level` of a finding and of a rule's default configuration: the one mapping every SARIF consumer sees. */
+export const SARIF_LEVELS: Record<Level, 'error' | 'warning' | 'note'> = { P0: 'error', P1: 'warning', P2: 'note' };
