@@ -4,10 +4,10 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { AuditResult } from './audit-result.js';
-import { audit, TOOL } from './audit.js';
+import { allRules, audit, TOOL } from './audit.js';
 import { LEVELS, levelRank, type Level } from './findings.js';
 import { DEFAULT_KUBE_VERSION, parseKubeVersion, type KubeVersion } from './manifests/removed-apis.js';
-import { FORMATS, REPORT_FILES, reporters, type Format } from './report/index.js';
+import { DEFAULT_FORMATS, FORMATS, REPORT_FILES, reporters, type Format, type ReportOptions } from './report/index.js';
 
 const EXIT = { passed: 0, gateFailed: 1, usage: 2, internal: 3 } as const;
 
@@ -17,7 +17,7 @@ Audits a Node.js/TypeScript service and its Kubernetes manifests for what breaks
 runs as pods, and writes K8S_READINESS_AUDIT.md, k8s-audit.json and the rendered manifests.
 
 Options:
-  --format LIST        md,json,text (comma list; default md,json,text)
+  --format LIST        md,json,text,sarif,github,junit (comma list; default md,json,text)
   --out DIR            report folder (default reports); "-" prints the one chosen format to stdout
   --overlay DIR        kustomize overlay to render (repeatable; default: every kustomization root)
   --no-render          audit the YAML files as written, without rendering overlays
@@ -75,7 +75,7 @@ function parseCli(argv: string[]): CliOptions | 'help' | 'version' {
   if (values.help === true) return 'help';
   if (values.version === true) return 'version';
 
-  const formats = (values.format ?? FORMATS.join(',')).split(',').map((f) => f.trim()).filter((f) => f !== '');
+  const formats = (values.format ?? DEFAULT_FORMATS.join(',')).split(',').map((f) => f.trim()).filter((f) => f !== '');
   for (const format of formats) {
     if (!(FORMATS as readonly string[]).includes(format)) throw new UsageError(`unknown format "${format}"; use ${FORMATS.join(', ')}`);
   }
@@ -124,13 +124,13 @@ async function main(argv: string[]): Promise<number> {
   });
   if (showProgress) process.stderr.write('\r\x1b[K');
 
-  const reportOptions = { color: process.stdout.isTTY === true, ...(options.date === undefined ? {} : { date: options.date }) };
+  const reportOptions = fileReportOptions(options);
   if (toStdout) {
     const [format] = options.formats as [Format];
-    process.stdout.write(reporters[format](result, { ...reportOptions, color: format === 'text' && reportOptions.color }));
+    process.stdout.write(reporters[format](result, { ...reportOptions, color: format === 'text' && process.stdout.isTTY === true }));
   } else {
     writeReports(result, options);
-    if (options.formats.includes('text') && !options.quiet) process.stdout.write(reporters.text(result, reportOptions));
+    if (options.formats.includes('text') && !options.quiet) process.stdout.write(reporters.text(result, { ...reportOptions, color: process.stdout.isTTY === true }));
   }
   return gatePassed(result, options) ? EXIT.passed : EXIT.gateFailed;
 }
@@ -141,7 +141,7 @@ function writeReports(result: AuditResult, options: CliOptions): void {
   for (const format of options.formats) {
     const file = REPORT_FILES[format];
     if (file === undefined) continue;
-    writeFileSync(path.join(options.out, file), reporters[format](result, options.date === undefined ? {} : { date: options.date }));
+    writeFileSync(path.join(options.out, file), reporters[format](result, fileReportOptions(options)));
     written.push(path.join(options.out, file));
   }
   if (result.renderedManifests.length > 0) {
@@ -151,6 +151,21 @@ function writeReports(result: AuditResult, options: CliOptions): void {
     written.push(`${manifestsDir}${path.sep}`);
   }
   if (!options.quiet && written.length > 0) process.stderr.write(`k8s-audit: wrote ${written.join(', ')}\n`);
+}
+
+/**
+ * What every reporter may use besides the result: rule metadata (SARIF), and the repository and
+ * commit that PR-comment links point at — GitHub Actions sets both in the environment.
+ */
+function fileReportOptions(options: CliOptions): ReportOptions {
+  const repository = process.env.GITHUB_REPOSITORY;
+  const headSha = process.env.GITHUB_SHA;
+  return {
+    rules: allRules,
+    ...(options.date === undefined ? {} : { date: options.date }),
+    ...(repository === undefined || repository === '' ? {} : { repository }),
+    ...(headSha === undefined || headSha === '' ? {} : { headSha }),
+  };
 }
 
 function gatePassed(result: AuditResult, { failOn, render }: CliOptions): boolean {

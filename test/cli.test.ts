@@ -77,6 +77,18 @@ describe('k8s-audit CLI', () => {
     expect(patched.map((f) => f.overlays)).toEqual([[`${overlays}/prod`], [`${overlays}/prod`]]);
   });
 
+  it('writes SARIF with every rule described, and the PR comment with links to the head commit', () => {
+    const sarif = JSON.parse(run([exampleApp, '--format', 'sarif', '--out', '-']).stdout) as { runs: { tool: { driver: { rules: unknown[] } }; results: unknown[] }[] };
+    expect(sarif.runs[0]?.tool.driver.rules).toHaveLength(allRules.length);
+    expect(sarif.runs[0]?.results.length).toBeGreaterThan(0);
+    const { stdout } = spawnSync(process.execPath, [cli, exampleApp, '--format', 'github', '--out', '-'], {
+      cwd: root,
+      encoding: 'utf8',
+      env: { ...process.env, GITHUB_REPOSITORY: 'acme/csv-portal', GITHUB_SHA: 'abc123' },
+    });
+    expect(stdout).toContain(`https://github.com/acme/csv-portal/blob/abc123/${exampleApp}/`);
+  });
+
   it('gates on --fail-on', () => {
     expect(run([exampleApp, '--format', 'json', '--out', '-', '--fail-on', 'P0']).status).toBe(1);
     expect(run([exampleApp, '--format', 'json', '--out', '-', '--fail-on', 'none']).status).toBe(0);
