@@ -137,12 +137,25 @@ describe('bad input made at test time', () => {
 });
 
 describe('known gaps (see the robustness report)', () => {
-  // x/kustomization.yaml `resources: [../y, deploy.yaml]`, y/kustomization.yaml `resources: [../x]`:
-  // each includes the other, so neither is an overlay root; nothing is rendered and `errors` and
-  // `scope.unrendered` are both empty. kustomize itself says "cycle detected".
-  it.todo('reports kustomizations that include each other in a cycle instead of dropping them silently');
-  // A kustomization.yaml holding a YAML list: the message keeps the wrapper's layer,
-  // "accumulating resources from '../<path from the temp wrapper>': ... couldn't make target for path ...",
-  // so it names a path relative to a deleted temp folder and changes with TMPDIR and the checkout location.
-  it.todo('reports an invalid kustomization without the temp wrapper layer in the message');
+  it('reports kustomizations that include each other in a cycle instead of dropping them silently', async () => {
+    const cycle = mkdtempSync(path.join(os.tmpdir(), 'k8s-audit-cycle-'));
+    mkdirSync(path.join(cycle, 'x'));
+    mkdirSync(path.join(cycle, 'y'));
+    writeFileSync(path.join(cycle, 'x/kustomization.yaml'), 'resources:\n  - ../y\n');
+    writeFileSync(path.join(cycle, 'y/kustomization.yaml'), 'resources:\n  - ../x\n');
+    const result = await audit({ cwd: cycle, paths: ['.'] });
+    rmSync(cycle, { recursive: true, force: true });
+    expect(result.scope.unrendered.map((overlay) => overlay.source)).toEqual(['x']);
+    expect(result.errors).toEqual([{ file: 'x', message: expect.stringMatching(/^kustomize build failed: .*cycle/i) }]);
+  });
+  it('reports an invalid kustomization without the temp wrapper layer in the message', async () => {
+    const invalid = mkdtempSync(path.join(os.tmpdir(), 'k8s-audit-invalid-'));
+    mkdirSync(path.join(invalid, 'overlay'));
+    writeFileSync(path.join(invalid, 'overlay/kustomization.yaml'), '- a\n- b\n');
+    const result = await audit({ cwd: invalid, paths: ['.'] });
+    rmSync(invalid, { recursive: true, force: true });
+    expect(result.errors).toEqual([
+      { file: 'overlay', message: "kustomize build failed: couldn't make target for path 'overlay': invalid Kustomization: json: cannot unmarshal array into Go value of type types.Kustomization" },
+    ]);
+  });
 });

@@ -66,10 +66,24 @@ export function readKustomization(dir: string, yaml: YamlFile, isDirectory: (rel
 export function overlayRoots(kustomizations: ReadonlyMap<string, Kustomization>): string[] {
   const included = new Set<string>();
   for (const kustomization of kustomizations.values()) for (const dir of kustomization.includes) included.add(dir);
-  return [...kustomizations.values()]
+  const roots = [...kustomizations.values()]
     .filter((kustomization) => !included.has(kustomization.dir) && !kustomization.component)
-    .map((kustomization) => kustomization.dir)
-    .sort();
+    .map((kustomization) => kustomization.dir);
+  // Kustomizations that include each other have no root above them; rendering one lets the
+  // engine say "cycle detected" instead of the audit dropping them without a word.
+  const reached = new Set<string>();
+  const reach = (dir: string): void => {
+    if (reached.has(dir)) return;
+    reached.add(dir);
+    kustomizations.get(dir)?.includes.forEach(reach);
+  };
+  roots.forEach(reach);
+  for (const kustomization of [...kustomizations.values()].sort((a, b) => (a.dir < b.dir ? -1 : 1))) {
+    if (reached.has(kustomization.dir) || kustomization.component) continue;
+    roots.push(kustomization.dir);
+    reach(kustomization.dir);
+  }
+  return roots.sort();
 }
 
 /** Resource files an overlay renders, through every kustomization it builds on. */

@@ -110,12 +110,17 @@ export function cleanEngineMessage(stderr: string, wrapper: string, realCwd: str
   if (klog !== null) message = klog[1] !== undefined ? klog[1].replace(/\\(.)/g, '$1') : (klog[2] ?? message);
   message = message.replace(/^\s*Error:\s*/m, '').replace(/\s+/g, ' ').trim();
   // The wrapper's layer: "accumulating resources: accumulation err='accumulating resources from '../x': '/abs/x' must resolve to a file': recursed accumulation of path '/abs/x': "
-  message = message.replace(/^accumulating resources: accumulation err='accumulating resources from '[^']*': '[^']*' must resolve to a file': recursed accumulation of path '[^']*': /, '');
+  message = message.replace(/^accumulating resources: accumulation err='accumulating resources from '[^']*': '[^']*' must resolve to a file': (?:recursed accumulation of path '[^']*': )?/, '');
   message = message.replace(/evalsymlink failure on '([^']*)' : lstat \1:/g, '$1:');
   const relativise = (absolute: string) => {
     const relative = path.relative(realCwd, absolute);
     return relative === '' ? '.' : relative.split(path.sep).join('/');
   };
+  // Paths relative to the temp wrapper (`../../work/app/overlays/prod`) mean nothing once it is gone.
+  message = message.replace(/(?:\.\.\/)+[^'" :,]*/g, (relative) => {
+    const absolute = path.resolve(wrapper, relative);
+    return absolute === realCwd || absolute.startsWith(realCwd + path.sep) ? relativise(absolute) : relative;
+  });
   message = message.split(wrapper).join('<wrapper>');
   message = message.replace(new RegExp(`${escapeRegExp(realCwd)}(/[^'" :]*)?`, 'g'), (absolute) => relativise(absolute));
   return message.length > 400 ? `${message.slice(0, 397)}...` : message;
