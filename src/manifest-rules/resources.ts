@@ -61,33 +61,33 @@ function hasLimit(container: Record<string, unknown>, quantity: Quantity, defaul
   return valueAt(container, ['resources', 'limits', quantity]) !== undefined || defaults?.limit.has(quantity) === true;
 }
 
+/** Each setting the rule asks for, as data: what is missing is what a container lacks of these. */
+const REQUIRED_SETTINGS: readonly (Missing & { present: (container: Record<string, unknown>, defaults: LimitDefaults | undefined) => boolean })[] = [
+  {
+    label: 'CPU request',
+    level: 'P1',
+    path: ['resources', 'requests', 'cpu'],
+    consequence: 'the scheduler reserves no CPU for it and under contention it gets the smallest CPU share',
+    present: (container, defaults) => hasRequest(container, 'cpu', defaults),
+  },
+  {
+    label: 'memory request',
+    level: 'P1',
+    path: ['resources', 'requests', 'memory'],
+    consequence: 'the scheduler reserves no memory for it and under node memory pressure its pod is among the first evicted (usage always exceeds a zero request)',
+    present: (container, defaults) => hasRequest(container, 'memory', defaults),
+  },
+  {
+    label: 'memory limit',
+    level: 'P2',
+    path: ['resources', 'limits', 'memory'],
+    consequence: "a leak can exhaust the node's memory and get other pods on the node evicted or OOM-killed",
+    present: (container, defaults) => hasLimit(container, 'memory', defaults),
+  },
+];
+
 function missingResources(container: Record<string, unknown>, defaults: LimitDefaults | undefined): Missing[] {
-  const missing: Missing[] = [];
-  if (!hasRequest(container, 'cpu', defaults)) {
-    missing.push({
-      label: 'CPU request',
-      level: 'P1',
-      path: ['resources', 'requests', 'cpu'],
-      consequence: 'the scheduler reserves no CPU for it and under contention it gets the smallest CPU share',
-    });
-  }
-  if (!hasRequest(container, 'memory', defaults)) {
-    missing.push({
-      label: 'memory request',
-      level: 'P1',
-      path: ['resources', 'requests', 'memory'],
-      consequence: 'the scheduler reserves no memory for it and under node memory pressure its pod is among the first evicted (usage always exceeds a zero request)',
-    });
-  }
-  if (!hasLimit(container, 'memory', defaults)) {
-    missing.push({
-      label: 'memory limit',
-      level: 'P2',
-      path: ['resources', 'limits', 'memory'],
-      consequence: 'a leak can exhaust the node\'s memory and get other pods on the node evicted or OOM-killed',
-    });
-  }
-  return missing;
+  return REQUIRED_SETTINGS.filter((setting) => !setting.present(container, defaults)).map(({ present: _present, ...missing }) => missing);
 }
 
 /** The deepest path every missing field shares, so the finding points at `requests:` when only requests are missing. */
