@@ -60,6 +60,14 @@ describe('bad-input corpus', () => {
     expect(result.scope.unrendered.map((overlay) => overlay.source)).toEqual([`${corpus}/kustomize/overlays/bad-patch`, `${corpus}/kustomize/overlays/missing-file`]);
   });
 
+  it('treats kinds, values and names like `toString` or `constructor` as data', async () => {
+    const result = await audit({ cwd: root, paths: [`${corpus}/proto-keys`] });
+    expect(result.errors).toEqual([]);
+    expect(describeFindings(result.findings)).toEqual(
+      expect.arrayContaining([`${corpus}/proto-keys/objects.yaml:20 image-tag P1`, `${corpus}/proto-keys/objects.yaml:21 schema P0`]),
+    );
+  });
+
   it('audits sources with no manifests, and manifests with no sources', async () => {
     const sourcesOnly = await audit({ cwd: root, paths: [`${corpus}/sources-only`] });
     expect(sourcesOnly.errors).toEqual([]);

@@ -29,7 +29,10 @@ export default defineManifestRule({
       const { tag, digest } = parseImageReference(image);
       if (digest !== undefined || (tag !== undefined && tag !== 'latest')) continue;
       const moving = tag === undefined ? `\`${image}\` has no tag, so it means \`:latest\`` : `\`${image}\` uses \`:latest\``;
-      const consequence = PULL_POLICY_CONSEQUENCES[String(container.imagePullPolicy)] ?? PULL_POLICY_CONSEQUENCES.Always;
+      const policy = String(container.imagePullPolicy);
+      const consequence = Object.hasOwn(PULL_POLICY_CONSEQUENCES, policy)
+        ? PULL_POLICY_CONSEQUENCES[policy]
+        : `\`imagePullPolicy: ${policy}\` is not a policy the API server accepts (see the schema finding)`;
       report({
         location: resource.locate([...path, 'image']),
         message: `${workloadName(resource)} container \`${name}\`: ${moving}; ${consequence}`,

@@ -36,6 +36,24 @@ function apiGroup(apiVersion: string): string {
   return apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
 }
 
+const customResourcesOfSet = new WeakMap<readonly Resource[], Map<string, Resource[]>>();
+
+/** Custom resources (a dotted group that is not one of Kubernetes' own) per namespace, computed once per set. */
+function customResourcesByNamespace(resources: readonly Resource[]): Map<string, Resource[]> {
+  let byNamespace = customResourcesOfSet.get(resources);
+  if (byNamespace === undefined) {
+    byNamespace = new Map();
+    for (const resource of resources) {
+      const group = apiGroup(resource.apiVersion);
+      if (!group.includes('.') || /(^|\.)k8s\.io$/.test(group)) continue;
+      const namespace = resource.namespace ?? '';
+      byNamespace.set(namespace, [...(byNamespace.get(namespace) ?? []), resource]);
+    }
+    customResourcesOfSet.set(resources, byNamespace);
+  }
+  return byNamespace;
+}
+
 /**
  * The custom resource in `resources` (same namespace as `consumer`) whose operator-made pods
  * `selector` (a plain label map) can select, if any. Besides the known operators above, a
@@ -44,8 +62,7 @@ function apiGroup(apiVersion: string): string {
  * `postgresql.cnpg.io` Cluster) is taken as that operator's pods: operators own their label domain.
  */
 export function operatorSelectedBy(consumer: Resource, selector: Labels, resources: readonly Resource[]): Resource | undefined {
-  const namespace = consumer.namespace ?? '';
-  const customResources = resources.filter((r) => (r.namespace ?? '') === namespace && apiGroup(r.apiVersion).includes('.'));
+  const customResources = customResourcesByNamespace(resources).get(consumer.namespace ?? '') ?? [];
   for (const resource of customResources) {
     const group = apiGroup(resource.apiVersion);
     const known = KNOWN_OPERATORS.find((operator) => operator.group === group && operator.kind === resource.kind);

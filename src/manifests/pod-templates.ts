@@ -29,14 +29,21 @@ export interface ContainerRef {
   name: string;
 }
 
+/** Several rules ask for the pod specs of the same set, once per Service or PDB: walk each set once. */
+const podSpecsOfSet = new WeakMap<readonly Resource[], PodSpecRef[]>();
+
 export function podSpecs(resources: readonly Resource[]): PodSpecRef[] {
+  const cached = podSpecsOfSet.get(resources);
+  if (cached !== undefined) return cached;
   const specs: PodSpecRef[] = [];
   for (const resource of resources) {
-    const path = POD_SPEC_PATHS[resource.kind];
-    if (path === undefined) continue;
+    // `kind` is input: `kind: toString` must not find Object.prototype.toString.
+    if (!Object.hasOwn(POD_SPEC_PATHS, resource.kind)) continue;
+    const path = POD_SPEC_PATHS[resource.kind] as FieldPath;
     const spec = valueAt(resource.object, path);
     if (isRecord(spec)) specs.push({ resource, path, spec });
   }
+  podSpecsOfSet.set(resources, specs);
   return specs;
 }
 

@@ -9,7 +9,8 @@ const K = ts.SyntaxKind;
 const FS_MODULES = new Set(['fs', 'node:fs', 'fs-extra', 'graceful-fs', 'original-fs']);
 const FS_PROMISE_MODULES = new Set(['fs/promises', 'node:fs/promises']);
 
-const ACCESS: Record<string, FsAccess> = {};
+// No prototype: the keys looked up are method names from the scanned code (`fs.toString()`).
+const ACCESS: Record<string, FsAccess> = Object.create(null) as Record<string, FsAccess>;
 for (const name of [
   'writeFile', 'appendFile', 'createWriteStream', 'rename', 'copyFile', 'cp', 'mkdir', 'mkdtemp', 'symlink', 'link',
   'truncate', 'outputFile', 'outputJson', 'outputJSON', 'writeJson', 'writeJSON', 'copy', 'move', 'ensureDir',

@@ -15,7 +15,8 @@ export function resolveRelativeSpecifier(fromFile: string, specifier: string, so
   if (!specifier.startsWith('./') && !specifier.startsWith('../') && specifier !== '.' && specifier !== '..') return undefined;
   const base = path.posix.normalize(path.posix.join(path.posix.dirname(fromFile), specifier));
   const extension = path.posix.extname(base);
-  const sourceExtensions = EMITTED_TO_SOURCE[extension];
+  // The extension comes from the scanned code: `./a.constructor` must not find Object's constructor.
+  const sourceExtensions = Object.hasOwn(EMITTED_TO_SOURCE, extension) ? EMITTED_TO_SOURCE[extension] : undefined;
   if (sourceExtensions !== undefined) {
     const stem = base.slice(0, -extension.length);
     for (const candidate of sourceExtensions) {
