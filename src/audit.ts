@@ -69,7 +69,7 @@ export async function audit(options: AuditOptions): Promise<AuditResult> {
   const { findings: raw, ruleErrors } = runRules(rules, app, cluster);
   for (const { ruleId, message } of ruleErrors) errors.push({ file: `rule:${ruleId}`, message: `rule failed: ${message}` });
 
-  const findings = attachSnippetsAndFingerprints(raw, cwd);
+  const findings = attachSnippetsAndFingerprints(raw, cwd, options.paths);
   const slugs = overlaySlugs(cluster.sets.filter((set) => set.renderedYaml !== undefined).map((set) => set.source));
   const manifests = cluster.sets.map((set) => manifestReport(set, slugs, options.manifestsDir));
   const renderedManifests = cluster.sets.flatMap((set) =>
@@ -127,7 +127,15 @@ const LANGUAGES: Record<string, string> = { '.ts': 'ts', '.tsx': 'tsx', '.mts': 
 const SNIPPET_CONTEXT = 2;
 const SNIPPET_MAX_LINES = 12;
 
-function attachSnippetsAndFingerprints(raw: RawFinding[], cwd: string): ReportedFinding[] {
+function attachSnippetsAndFingerprints(raw: RawFinding[], cwd: string, scanned: readonly string[]): ReportedFinding[] {
+  // Paths in the fingerprint are taken from the scanned folder, not the working directory, so
+  // `k8s-audit app` from the parent and `k8s-audit .` from inside give a baseline the same keys.
+  const rootPrefixes = scanned
+    .map((given) => path.relative(cwd, path.resolve(cwd, given)).split(path.sep).join('/'))
+    .filter((prefix) => prefix !== '')
+    .map((prefix) => `${prefix}/`)
+    .sort((a, b) => b.length - a.length);
+  const fromRoot = (text: string): string => rootPrefixes.reduce((result, prefix) => result.split(prefix).join(''), text);
   const fileLines = new Map<string, string[] | undefined>();
   const linesOf = (file: string): string[] | undefined => {
     if (!fileLines.has(file)) {
@@ -145,7 +153,7 @@ function attachSnippetsAndFingerprints(raw: RawFinding[], cwd: string): Reported
       // line numbers of related sites), nor on the overlays, so it survives edits above the line
       // and a new overlay over the same base.
       const base = createHash('sha256')
-        .update([finding.ruleId, finding.file, lines?.[finding.line - 1]?.trim() ?? '', finding.message.replace(/\d+/g, '#')].join('\0'))
+        .update([finding.ruleId, fromRoot(finding.file), lines?.[finding.line - 1]?.trim() ?? '', fromRoot(finding.message).replace(/\d+/g, '#')].join('\0'))
         .digest('hex')
         .slice(0, 16);
       const occurrence = seen.get(base) ?? 0;

@@ -75,7 +75,12 @@ describe('determinism', () => {
     expect(withoutCwdDependentParts(normalised)).toEqual(withoutCwdDependentParts(reference));
   });
 
-  // Fingerprints hash the cwd-relative path, so the same finding gets another fingerprint when the
-  // CLI starts one folder up: a baseline made at the repo root does not match a run from elsewhere.
-  it.todo('gives a finding the same fingerprint whichever working directory the CLI runs from');
+  it('gives a finding the same fingerprint whichever working directory the CLI runs from', () => {
+    const fingerprints = (reports: Record<string, string>): string[] =>
+      (JSON.parse(reports['k8s-audit.json'] ?? '{}') as { findings: { fingerprint: string }[] }).findings.map((finding) => finding.fingerprint);
+    const prefix = `${path.basename(backward)}/`;
+    const fromParent = runReports(path.dirname(backward), `${prefix}csv-portal`, `${prefix}report-from-parent`);
+    expect(fingerprints(fromParent)).toEqual(fingerprints(reference));
+    expect(fingerprints(reference)).toHaveLength(35);
+  });
 });

@@ -1,5 +1,5 @@
 // The audit never reads through a link that leaves the scanned tree, whichever path reaches it.
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, expect, it } from 'vitest';
@@ -24,4 +24,17 @@ it.each([true, false])('does not read a kustomize resource linked out of the tre
   const result = await audit({ cwd: tree, paths: ['.'], render });
   expect(result.findings).toEqual([]);
   expect(result.errors).toContainEqual({ file: 'overlays/prod/linked.yaml', message: 'symbolic link points outside the scanned tree; not followed' });
+});
+
+it('never runs the code it scans', async () => {
+  const marker = path.join(outside, 'executed');
+  const app = mkdtempSync(path.join(os.tmpdir(), 'k8s-audit-app-'));
+  const sideEffect = `require('node:fs').writeFileSync(${JSON.stringify(marker)}, 'ran');`;
+  writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'app', main: 'index.js', scripts: { start: 'node index.js' } }));
+  writeFileSync(path.join(app, 'index.js'), `${sideEffect}\nmodule.exports = {};\n`);
+  writeFileSync(path.join(app, 'rules.config.js'), `${sideEffect}\nmodule.exports = {};\n`);
+  writeFileSync(path.join(app, 'server.mjs'), `import fs from 'node:fs';\nfs.writeFileSync(${JSON.stringify(marker)}, 'ran');\n`);
+  await audit({ cwd: app, paths: ['.'] });
+  rmSync(app, { recursive: true, force: true });
+  expect(existsSync(marker)).toBe(false);
 });
