@@ -7,6 +7,7 @@ import { discover } from './discover.js';
 import { readFileText } from './file-text.js';
 import type { AuditResult, ManifestReport, ReportedFinding, Snippet } from './audit-result.js';
 import { compareSpans, type AuditError } from './findings.js';
+import { toPosixRelative } from './posix-paths.js';
 import { manifestRules } from './manifest-rules/index.js';
 import { buildClusterModel, RENDERED_MARKER } from './manifests/build-cluster-model.js';
 import type { ManifestSet } from './manifests/cluster-model.js';
@@ -131,8 +132,8 @@ function attachSnippetsAndFingerprints(raw: RawFinding[], cwd: string, scanned: 
   // Paths in the fingerprint are taken from the scanned folder, not the working directory, so
   // `k8s-audit app` from the parent and `k8s-audit .` from inside give a baseline the same keys.
   const rootPrefixes = scanned
-    .map((given) => path.relative(cwd, path.resolve(cwd, given)).split(path.sep).join('/'))
-    .filter((prefix) => prefix !== '')
+    .map((given) => toPosixRelative(cwd, path.resolve(cwd, given)))
+    .filter((prefix) => prefix !== '.')
     .map((prefix) => `${prefix}/`)
     .sort((a, b) => b.length - a.length);
   const fromRoot = (text: string): string => rootPrefixes.reduce((result, prefix) => result.split(prefix).join(''), text);

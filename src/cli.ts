@@ -7,6 +7,7 @@ import type { AuditResult } from './audit-result.js';
 import { allRules, audit, TOOL } from './audit.js';
 import { LEVELS, levelRank, type Level } from './findings.js';
 import { DEFAULT_KUBE_VERSION, parseKubeVersion, type KubeVersion } from './manifests/removed-apis.js';
+import { toPosixRelative } from './posix-paths.js';
 import { DEFAULT_FORMATS, FORMATS, REPORT_FILES, reporters, type Format, type ReportOptions } from './report/index.js';
 
 const EXIT = { passed: 0, gateFailed: 1, usage: 2, internal: 3 } as const;
@@ -120,7 +121,7 @@ async function main(argv: string[]): Promise<number> {
     ...(options.overlays.length === 0 ? {} : { overlays: options.overlays }),
     render: options.render,
     kubeVersion: options.kubeVersion,
-    ...(toStdout ? {} : { manifestsDir: toPosix(path.relative(process.cwd(), path.resolve(options.out, 'manifests'))), exclude: [options.out] }),
+    ...(toStdout ? {} : { manifestsDir: toPosixRelative(process.cwd(), path.resolve(options.out, 'manifests')), exclude: [options.out] }),
   });
   if (showProgress) process.stderr.write('\r\x1b[K');
 
@@ -174,10 +175,6 @@ function gatePassed(result: AuditResult, { failOn, render }: CliOptions): boolea
   const unseen = render ? result.scope.unrendered : [];
   for (const { source, reason } of unseen) process.stderr.write(`k8s-audit: gate failed: overlay ${source} was not rendered (${reason})\n`);
   return unseen.length === 0 && !result.findings.some((finding) => levelRank(finding.severity) <= levelRank(failOn));
-}
-
-function toPosix(value: string): string {
-  return value.split(path.sep).join('/');
 }
 
 main(process.argv.slice(2)).then(

@@ -7,6 +7,7 @@ import fg from 'fast-glob';
 import ignore, { type Ignore } from 'ignore';
 import type { AuditError } from './findings.js';
 import { KUSTOMIZATION_FILE_NAMES } from './manifests/kustomization.js';
+import { toPosixRelative } from './posix-paths.js';
 import type { PackageInfo } from './source/app-model.js';
 
 /** Never scanned: dependencies, VCS data, build output, coverage. */
@@ -62,10 +63,6 @@ export interface DiscoverOptions {
   excludeDirs?: string[];
 }
 
-export function toPosixRelative(cwd: string, absolutePath: string): string {
-  const relative = path.relative(cwd, absolutePath);
-  return (relative === '' ? '.' : relative).split(path.sep).join('/');
-}
 
 export async function discover({ cwd, paths, excludeDirs = [] }: DiscoverOptions): Promise<Discovery> {
   const result: Discovery = {

@@ -15,6 +15,7 @@ import { validateResources } from './schema.js';
 import type { KubeVersion } from './removed-apis.js';
 import { isRecord } from './plain-data.js';
 import { matchPath, parseYamlFile, spanAt, type YamlFile } from './yaml-file.js';
+import { toPosixRelative } from '../posix-paths.js';
 
 export interface BuildClusterModelInput {
   cwd: string;
@@ -46,7 +47,7 @@ export async function buildClusterModel(input: BuildClusterModelInput): Promise<
   const kustomizations = new Map<string, Kustomization>();
   const kustomizationAt = (dir: string): Kustomization | undefined => {
     if (!kustomizations.has(dir)) {
-      const file = KUSTOMIZATION_FILE_NAMES.map((name) => posixJoin(dir, name)).find((candidate) => existsSync(path.resolve(cwd, candidate)));
+      const file = KUSTOMIZATION_FILE_NAMES.map((name) => path.posix.join(dir, name)).find((candidate) => existsSync(path.resolve(cwd, candidate)));
       const yaml = file === undefined ? undefined : files(file);
       if (yaml === undefined) return undefined;
       kustomizations.set(dir, readKustomization(dir, yaml, (relative) => isDirectory(path.resolve(cwd, relative))));
@@ -55,7 +56,7 @@ export async function buildClusterModel(input: BuildClusterModelInput): Promise<
   };
   for (const dir of input.kustomizationDirs) kustomizationAt(dir);
   const overlays =
-    input.overlays?.map((overlay) => toPosix(path.relative(cwd, path.resolve(cwd, overlay))) || '.') ?? overlayRoots(kustomizations);
+    input.overlays?.map((overlay) => toPosixRelative(cwd, path.resolve(cwd, overlay))) ?? overlayRoots(kustomizations);
   // Load every kustomization the overlays build on, also those outside the scanned paths.
   const loadTree = (dir: string, seen = new Set<string>()) => {
     if (seen.has(dir)) return;
@@ -307,13 +308,6 @@ function isDirectory(absolutePath: string): boolean {
   }
 }
 
-function posixJoin(dir: string, name: string): string {
-  return dir === '.' || dir === '' ? name : `${dir}/${name}`;
-}
-
-function toPosix(file: string): string {
-  return file.split(path.sep).join('/');
-}
 
 function realpathOrSelf(file: string): string {
   try {

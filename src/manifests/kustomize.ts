@@ -5,6 +5,7 @@ import { constants } from 'node:fs';
 import { access, mkdtemp, realpath, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { toPosixRelative } from '../posix-paths.js';
 
 export interface KustomizeEngine {
   /** How the report names it: `kustomize build` or `kubectl kustomize`. */
@@ -63,7 +64,7 @@ export async function renderOverlay(engine: KustomizeEngine, cwd: string, overla
   try {
     const realCwd = await realpath(cwd);
     const overlay = await realpath(overlayDir);
-    const relative = path.relative(wrapper, overlay).split(path.sep).join('/');
+    const relative = toPosixRelative(wrapper, overlay);
     const kustomization = [
       'apiVersion: kustomize.config.k8s.io/v1beta1',
       'kind: Kustomization',
@@ -77,7 +78,7 @@ export async function renderOverlay(engine: KustomizeEngine, cwd: string, overla
     if ('error' in run) return { error: cleanEngineMessage(run.error, wrapper, realCwd) };
     return {
       yaml: run.stdout,
-      toCwdPath: (annotationPath) => path.relative(realCwd, path.resolve(wrapper, annotationPath)).split(path.sep).join('/'),
+      toCwdPath: (annotationPath) => toPosixRelative(realCwd, path.resolve(wrapper, annotationPath)),
     };
   } catch (error) {
     return { error: `cannot render: ${(error as Error).message}` };
@@ -112,10 +113,7 @@ export function cleanEngineMessage(stderr: string, wrapper: string, realCwd: str
   // The wrapper's layer: "accumulating resources: accumulation err='accumulating resources from '../x': '/abs/x' must resolve to a file': recursed accumulation of path '/abs/x': "
   message = message.replace(/^accumulating resources: accumulation err='accumulating resources from '[^']*': '[^']*' must resolve to a file': (?:recursed accumulation of path '[^']*': )?/, '');
   message = message.replace(/evalsymlink failure on '([^']*)' : lstat \1:/g, '$1:');
-  const relativise = (absolute: string) => {
-    const relative = path.relative(realCwd, absolute);
-    return relative === '' ? '.' : relative.split(path.sep).join('/');
-  };
+  const relativise = (absolute: string) => toPosixRelative(realCwd, absolute);
   // Paths relative to the temp wrapper (`../../work/app/overlays/prod`) mean nothing once it is gone.
   message = message.replace(/(?:\.\.\/)+[^'" :,]*/g, (relative) => {
     const absolute = path.resolve(wrapper, relative);

@@ -5,6 +5,7 @@
 // and the field paths they set, `images`, `replicas`, `namePrefix`/`nameSuffix`, `namespace`,
 // `commonLabels`/`labels`/`commonAnnotations` —
 // in kustomize's order; the last edit that sets the field wins, else the origin file's line.
+import path from 'node:path';
 import { isMap, isScalar, isSeq, parseAllDocuments, LineCounter, Scalar, type Document, type Node, type YAMLMap } from 'yaml';
 import type { FieldPath } from './cluster-model.js';
 import type { Span } from '../findings.js';
@@ -154,7 +155,7 @@ function editsOf(kustomization: YamlFile, files: YamlFiles): Edit[] {
   const document = kustomization.documents[0];
   const data = firstRecord(kustomization);
   const dir = kustomization.file.includes('/') ? kustomization.file.slice(0, kustomization.file.lastIndexOf('/')) : '.';
-  const fileAt = (relative: string) => files(joinPosix(dir, relative));
+  const fileAt = (relative: string) => files(path.posix.join(dir, relative));
   const node = (path: FieldPath) => (document === undefined ? undefined : (document.doc.getIn(path, true) as Node | undefined));
   const pairSpan = (path: FieldPath) => {
     const match = document === undefined ? undefined : matchPath(document.doc.contents as Node | null, path, sameIndex, document.doc);
@@ -452,12 +453,3 @@ function firstRecord(yaml: YamlFile): Record<string, unknown> {
   return isRecord(data) ? data : {};
 }
 
-function joinPosix(dir: string, relative: string): string {
-  const parts = dir === '.' ? [] : dir.split('/');
-  for (const part of relative.split('/')) {
-    if (part === '' || part === '.') continue;
-    if (part === '..' && parts.length > 0 && parts[parts.length - 1] !== '..') parts.pop();
-    else parts.push(part);
-  }
-  return parts.length === 0 ? '.' : parts.join('/');
-}
