@@ -26,8 +26,10 @@ export default defineManifestRule({
     for (const { resource, path, container, name } of containers(cluster.resources)) {
       const image = container.image;
       if (typeof image !== 'string') continue;
-      const { tag, digest } = parseImageReference(image);
+      const { name: repository, tag, digest } = parseImageReference(image);
       if (digest !== undefined || (tag !== undefined && tag !== 'latest')) continue;
+      // `image: api` where skaffold builds `api`: skaffold writes the tag it built at deploy time.
+      if (tag === undefined && cluster.builtImages.has(repository)) continue;
       const moving = tag === undefined ? `\`${image}\` has no tag, so it means \`:latest\`` : `\`${image}\` uses \`:latest\``;
       const policy = String(container.imagePullPolicy);
       const consequence = Object.hasOwn(PULL_POLICY_CONSEQUENCES, policy)

@@ -123,7 +123,9 @@ export async function buildClusterModel(input: BuildClusterModelInput): Promise<
     const yaml = files(file);
     if (yaml !== undefined) plain.push(...plainResources(yaml));
   }
-  if (plain.length > 0) sets.push({ source: PLAIN_SOURCE, kind: 'plain', production: false, resources: plain });
+  if (plain.length > 0) sets.push({ source: PLAIN_SOURCE, kind: 'plain', production: false, resources: plain, builtImages: new Set() });
+  const builtImages = skaffoldArtifacts(input.yamlFiles, files);
+  for (const set of sets) set.builtImages = builtImages;
 
   sets.sort((a, b) => (a.kind !== b.kind ? (a.kind === 'overlay' ? -1 : 1) : a.source < b.source ? -1 : a.source > b.source ? 1 : 0));
   await validateResources(sets.flatMap((set) => set.resources), input.kubeVersion === undefined ? {} : { kubeVersion: input.kubeVersion });
@@ -171,6 +173,23 @@ function fileCache(cwd: string, roots: readonly string[], errors: AuditError[]):
   };
 }
 
+/** Images skaffold builds (`build.artifacts[].image`, in the config and its profiles), from every `skaffold*.yaml`. */
+function skaffoldArtifacts(yamlFiles: readonly string[], files: YamlFiles): Set<string> {
+  const images = new Set<string>();
+  for (const file of yamlFiles) {
+    if (!/^skaffold[^/]*\.ya?ml$/.test(path.posix.basename(file))) continue;
+    for (const { data } of files(file)?.documents ?? []) {
+      if (!isRecord(data) || typeof data.apiVersion !== 'string' || !data.apiVersion.startsWith('skaffold/')) continue;
+      const builds = [data.build, ...(Array.isArray(data.profiles) ? data.profiles.map((profile: unknown) => (isRecord(profile) ? profile.build : undefined)) : [])];
+      for (const build of builds) {
+        const artifacts = isRecord(build) && Array.isArray(build.artifacts) ? build.artifacts : [];
+        for (const artifact of artifacts) if (isRecord(artifact) && typeof artifact.image === 'string') images.add(artifact.image);
+      }
+    }
+  }
+  return images;
+}
+
 function plainResources(yaml: YamlFile): Resource[] {
   const resources: Resource[] = [];
   for (const { doc, data } of yaml.documents) {
@@ -193,7 +212,8 @@ function isKubernetesObject(data: unknown): data is Record<string, unknown> {
     isRecord(data) &&
     typeof data.apiVersion === 'string' &&
     typeof data.kind === 'string' &&
-    !data.apiVersion.startsWith('kustomize.config.k8s.io/')
+    !data.apiVersion.startsWith('kustomize.config.k8s.io/') &&
+    !data.apiVersion.startsWith('skaffold/')
   );
 }
 
@@ -238,6 +258,8 @@ async function renderSet(
     renderer: engine.label,
     production: /(^|\/)(prod|production)(\/|$)/.test(overlay),
     resources,
+    // Filled once every set is built: skaffold configs live outside the overlays.
+    builtImages: new Set(),
     renderedYaml: objects.map((object) => stringify(object)).join('---\n'),
   };
 }

@@ -43,6 +43,11 @@ export interface ManifestSet {
   /** Whether this set is a production target (an overlay path segment `prod`/`production`). */
   production: boolean;
   resources: Resource[];
+  /**
+   * Image names a build tool builds and tags at deploy time (skaffold `build.artifacts`): a bare
+   * `image: api` naming one is a placeholder the tool replaces, not an untagged image.
+   */
+  builtImages: ReadonlySet<string>;
   /** The rendered manifests as YAML text, without k8s-audit's build annotations, for the report folder. */
   renderedYaml?: string;
 }
