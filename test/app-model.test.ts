@@ -10,6 +10,7 @@ import inMemoryState from '../src/rules/in-memory-state.js';
 import localFsPersistence from '../src/rules/local-fs-persistence.js';
 import type { AppModel, ModuleBinding, SourceFileFacts } from '../src/source/app-model.js';
 import { buildAppModel } from '../src/source/build-app-model.js';
+import { handlerText } from '../src/source/call-graph.js';
 
 const temp = mkdtempSync(path.join(tmpdir(), 'k8s-audit-app-model-'));
 afterAll(() => rmSync(temp, { recursive: true, force: true }));
@@ -37,7 +38,7 @@ function binding(app: AppModel, fileName: string, name: string): ModuleBinding {
 }
 
 const mutations = (b: ModuleBinding): string[] =>
-  b.mutations.map((m) => `${m.line} ${m.kind}${m.method ? `:${m.method}` : ''} ${m.time}${m.handler ? ` ${m.handler}` : ''}`);
+  b.mutations.map((m) => `${m.line} ${m.kind}${m.method ? `:${m.method}` : ''} ${m.time}${handlerText(m) ? ` ${handlerText(m)}` : ''}`);
 
 describe('module bindings', () => {
   it('classifies every mutation kind with its time and handler', () => {
@@ -207,7 +208,7 @@ describe('module bindings', () => {
       '5 mutator-call:clear runtime POST /a',
       '5 mutator-call:delete runtime POST /a',
     ]);
-    expect(binding(app, 'src/state.ts', 'jobs').reads.map((r) => `${r.file}:${r.line} ${r.handler}`)).toEqual(['src/routes/a.ts:6 GET /b']);
+    expect(binding(app, 'src/state.ts', 'jobs').reads.map((r) => `${r.file}:${r.line} ${handlerText(r)}`)).toEqual(['src/routes/a.ts:6 GET /b']);
     expect(mutations(binding(app, 'src/state.ts', 'codes'))).toEqual(['5 property-write runtime POST /a']);
     expect(mutations(binding(app, 'src/state.ts', 'users'))).toEqual(['5 mutator-call:add runtime POST /a']);
     expect(mutations(binding(app, 'src/cjs.js', 'pending'))).toEqual(['3 mutator-call:push runtime POST /c', '3 mutator-call:pop runtime POST /c']);
@@ -216,8 +217,8 @@ describe('module bindings', () => {
 
 describe('handlers across files', () => {
   const labels = (b: ModuleBinding): string[] => [
-    ...b.mutations.map((m) => `write ${m.file}:${m.line} ${m.time}${m.handler ? ` ${m.handler}` : ''}`),
-    ...b.reads.map((r) => `read ${r.file}:${r.line} ${r.time}${r.handler ? ` ${r.handler}` : ''}`),
+    ...b.mutations.map((m) => `write ${m.file}:${m.line} ${m.time}${handlerText(m) ? ` ${handlerText(m)}` : ''}`),
+    ...b.reads.map((r) => `read ${r.file}:${r.line} ${r.time}${handlerText(r) ? ` ${handlerText(r)}` : ''}`),
   ];
 
   it('labels sites in exported helpers with the routes that call them from other files: named, default, const arrow, CommonJS, namespace, re-export, static method, registration', () => {
@@ -252,7 +253,7 @@ describe('handlers across files', () => {
     ]);
     const seen = binding(app, 'src/cjs.js', 'seen');
     // An inline function value (`module.exports.unmark = (k) => …`) is no tracked function: runtime, unnamed.
-    expect(seen.mutations.map((m) => `${m.line} ${m.time} ${m.handler ?? '-'}`)).toEqual(['2 runtime POST /mark → mark()', '4 runtime -']);
+    expect(seen.mutations.map((m) => `${m.line} ${m.time} ${handlerText(m) ?? '-'}`)).toEqual(['2 runtime POST /mark → mark()', '4 runtime -']);
     expect(seen.mutations[0]!.handlers).toEqual([{ name: 'POST /mark', via: ['mark'] }]);
   });
 
@@ -268,7 +269,7 @@ describe('handlers across files', () => {
       ].join('\n'),
     });
     const cache = binding(app, 'src/store.ts', 'cache');
-    expect(cache.mutations.map((m) => m.handler)).toEqual(['POST /a → put(), POST /a → save() → put(), POST /z → save() → put()']);
+    expect(cache.mutations.map((m) => handlerText(m))).toEqual(['POST /a → put(), POST /a → save() → put(), POST /z → save() → put()']);
     expect(cache.mutations[0]!.handlers).toEqual([
       { name: 'POST /a', via: ['put'] },
       { name: 'POST /a', via: ['save', 'put'] },
@@ -321,7 +322,7 @@ describe('handlers across files', () => {
         'new Worker(OTHER, async (job) => { seen.clear(); });',
       ].join('\n'),
     });
-    expect(binding(app, 'src/worker.ts', 'seen').mutations.map((m) => `${m.line} ${m.handler}`)).toEqual([
+    expect(binding(app, 'src/worker.ts', 'seen').mutations.map((m) => `${m.line} ${handlerText(m)}`)).toEqual([
       '5 BullMQ worker "csv-import"',
       '7 BullMQ worker "csv-export"',
       '8 BullMQ worker "local"',
@@ -341,7 +342,7 @@ describe('handlers across files', () => {
       ].join('\n'),
       'src/routes.ts': "import { avatars } from './upload.js';\nrouter.post('/avatar', avatars.single('a'), (req, res) => res.sendStatus(201));\n",
     });
-    expect(file(app, 'src/upload.ts').fsCalls.map((c) => `${c.line} ${c.api} ${c.time} ${c.handler ?? '-'}`)).toEqual([
+    expect(file(app, 'src/upload.ts').fsCalls.map((c) => `${c.line} ${c.api} ${c.time} ${handlerText(c) ?? '-'}`)).toEqual([
       '2 multer runtime POST /avatar',
       '4 multer runtime POST /csv, PUT /csv',
       '5 multer runtime -',

@@ -2,6 +2,7 @@
 // keeps its own copy and loses it on restart.
 import type { RelatedLocation } from '../findings.js';
 import { defineSourceRule } from '../rule.js';
+import { handlerText } from '../source/call-graph.js';
 import type { InitializerKind, Site, SourceFileFacts } from '../source/app-model.js';
 
 /** WeakMap/WeakSet are left out: they hang metadata on objects that live no longer than a request. */
@@ -131,7 +132,8 @@ function related(writes: readonly Site[], reads: readonly Site[]): RelatedLocati
     const key = `${site.file}:${site.line}`;
     if (seen.has(key)) return;
     seen.add(key);
-    locations.push({ file: site.file, line: site.line, message: site.handler === undefined ? `${verb} here` : `${verb} in ${site.handler}` });
+    const handler = handlerText(site);
+    locations.push({ file: site.file, line: site.line, message: handler === undefined ? `${verb} here` : `${verb} in ${handler}` });
   };
   for (const site of writes) add(site, 'written');
   for (const site of reads) add(site, 'read');

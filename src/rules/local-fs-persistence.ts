@@ -2,6 +2,7 @@
 // goes, invisible to the other replicas.
 import type { RelatedLocation } from '../findings.js';
 import { defineSourceRule } from '../rule.js';
+import { handlerText } from '../source/call-graph.js';
 import type { FsCall, PathInfo } from '../source/app-model.js';
 
 /** Device files and logs are not persistence; logs are the file-logging rule's. */
@@ -99,14 +100,15 @@ function sameRoot(readKey: string, writeKey: string): boolean {
 }
 
 function where(call: FsCall): string {
-  return call.handler === undefined ? (call.time === 'init' ? ' at start-up' : '') : ` in ${call.handler}`;
+  const handler = handlerText(call);
+  return handler === undefined ? (call.time === 'init' ? ' at start-up' : '') : ` in ${handler}`;
 }
 
 function describe(first: FsCall, path: PathInfo, writes: FsCall[], reads: FsCall[], uploads: boolean): string {
   const under = path.root === 'env' ? `\`$${path.envVar ?? '?'}\`` : path.prefix !== undefined ? `\`${path.prefix}\`` : undefined;
   const target = under === undefined ? code(path.text) : `${code(path.text)} (under ${under})`;
-  const writers = unique(writes.map((call) => call.handler ?? 'runtime code'));
-  const readers = unique(reads.filter((call) => call.api !== 'express.static').map((call) => call.handler ?? (call.time === 'init' ? 'start-up code' : 'runtime code')));
+  const writers = unique(writes.map((call) => handlerText(call) ?? 'runtime code'));
+  const readers = unique(reads.filter((call) => call.api !== 'express.static').map((call) => handlerText(call) ?? (call.time === 'init' ? 'start-up code' : 'runtime code')));
   const served = reads.some((call) => call.api === 'express.static');
   const back = [
     ...(readers.length > 0 ? [`read back in ${list(readers)}`] : []),
@@ -120,7 +122,7 @@ function describe(first: FsCall, path: PathInfo, writes: FsCall[], reads: FsCall
   const volume = path.root === 'env' ? `; \`$${path.envVar ?? '?'}\` needs shared storage (ReadWriteMany if replicas > 1)` : '';
   if (first.api === 'multer') {
     // Configured once at load; each request through its middleware stores a file there.
-    const routes = first.handler === undefined ? ' on every upload' : ` in ${list(first.handlers?.map((ref) => ref.name) ?? [first.handler])}`;
+    const routes = first.handlers === undefined ? ' on every upload' : ` in ${list(first.handlers.map((ref) => ref.name))}`;
     return `multer stores uploaded files under ${uploadFolder(path)}${routes}${readText}: ${consequence}${volume}`;
   }
   return `${target} is written in ${list(writers)}${readText}: ${consequence}${volume}`;

@@ -31,11 +31,9 @@ export interface HandlerRef {
 export interface Site extends Span {
   time: SiteTime;
   /**
-   * The handlers the site runs in, when known, rendered for messages and sorted:
-   * `POST /login/code`, `BullMQ worker "csv-import"`, `POST /login/verify → recordFailure()`.
+   * The handlers the site runs in, when known, sorted by how they read (`handlerText` renders
+   * them: `POST /login/code`, `BullMQ worker "csv-import"`, `POST /login/verify → recordFailure()`).
    */
-  handler?: string;
-  /** The same handlers one by one; set whenever `handler` is. */
   handlers?: readonly HandlerRef[];
 }
 

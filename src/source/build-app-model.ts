@@ -15,7 +15,7 @@ import { deepestPackage } from '../discover.js';
 import type { AuditError } from '../findings.js';
 import { readFileText } from '../file-text.js';
 import type { AppModel, ModuleBinding, MutationSite, PackageInfo, SourceFileFacts } from './app-model.js';
-import { handlerLabel, resolveFunctions } from './call-graph.js';
+import { resolveFunctions, sortedHandlers } from './call-graph.js';
 import { workerLabel } from './handlers.js';
 import { resolveRelativeSpecifier } from './module-specifiers.js';
 import { confirmMutation } from './mutations.js';
@@ -194,10 +194,8 @@ function nameUploadRoutes(walks: Map<string, FileWalk>, sources: ReadonlySet<str
     }
   }
   for (const { site, routes } of new Set(uploads.values())) {
-    const label = handlerLabel([...routes].map((routeName) => ({ name: routeName })));
-    if (label === undefined) continue;
-    site.handler = label.handler;
-    site.handlers = label.handlers;
+    const handlers = sortedHandlers([...routes].map((routeName) => ({ name: routeName })));
+    if (handlers !== undefined) site.handlers = handlers;
   }
 }
 

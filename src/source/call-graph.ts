@@ -23,16 +23,11 @@ export function resolveFunctions(functions: readonly FunctionInfo[]): void {
   }
 }
 
-/** Sets the time of a site and its `handler` and `handlers` together. */
-export function setHandlers(site: Site, resolved: { time: SiteTime; handler?: string; handlers?: readonly HandlerRef[] }): void {
+/** Sets the time of a site and the handlers it runs in. */
+function setHandlers(site: Site, resolved: { time: SiteTime; handlers?: readonly HandlerRef[] }): void {
   site.time = resolved.time;
-  if (resolved.handler === undefined || resolved.handlers === undefined) {
-    delete site.handler;
-    delete site.handlers;
-  } else {
-    site.handler = resolved.handler;
-    site.handlers = resolved.handlers;
-  }
+  if (resolved.handlers === undefined) delete site.handlers;
+  else site.handlers = resolved.handlers;
 }
 
 /** `POST /login/verify → recordFailure()`. */
@@ -40,8 +35,13 @@ export function renderHandler(ref: HandlerRef): string {
   return ref.via === undefined || ref.via.length === 0 ? ref.name : `${ref.name} → ${ref.via.map((name) => `${name}()`).join(' → ')}`;
 }
 
-/** The handlers sorted by their rendering, without repeats, and that rendering joined. */
-export function handlerLabel(refs: Iterable<HandlerRef>): { handler: string; handlers: readonly HandlerRef[] } | undefined {
+/** The handlers a site runs in, as messages name them: `POST /a, POST /b → save()`. */
+export function handlerText(site: Pick<Site, 'handlers'>): string | undefined {
+  return site.handlers === undefined ? undefined : site.handlers.map(renderHandler).join(', ');
+}
+
+/** The handlers sorted by their rendering, without repeats; undefined when there are none. */
+export function sortedHandlers(refs: Iterable<HandlerRef>): readonly HandlerRef[] | undefined {
   const byText = new Map<string, HandlerRef>();
   for (const ref of refs) {
     const text = renderHandler(ref);
@@ -49,7 +49,7 @@ export function handlerLabel(refs: Iterable<HandlerRef>): { handler: string; han
   }
   if (byText.size === 0) return undefined;
   const texts = [...byText.keys()].sort();
-  return { handler: texts.join(', '), handlers: texts.map((text) => byText.get(text)!) };
+  return texts.map((text) => byText.get(text)!);
 }
 
 /**
@@ -82,8 +82,8 @@ function resolveFunction(fn: FunctionInfo): Resolution {
     for (const ref of callerRefs) refs.push(call.crossFile === true ? through(ref, fn.name) : ref);
   }
   if (callsFromOutsideTheCycle === 0) allInit = false;
-  const label = allInit ? undefined : handlerLabel(refs);
-  const resolved: Resolution = allInit ? INIT : label === undefined ? RUNTIME : { time: 'runtime', ...label };
+  const handlers = allInit ? undefined : sortedHandlers(refs);
+  const resolved: Resolution = allInit ? INIT : handlers === undefined ? RUNTIME : { time: 'runtime', handlers };
   fn.resolving = false;
   fn.resolved = resolved;
   return resolved;

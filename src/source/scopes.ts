@@ -20,7 +20,7 @@ export interface FunctionInfo {
   calls: CallContext[];
   /** Sites inside the function, patched once the time is known. */
   sites: Site[];
-  resolved?: { time: SiteTime; handler?: string; handlers?: readonly HandlerRef[] };
+  resolved?: { time: SiteTime; handlers?: readonly HandlerRef[] };
   resolving?: boolean;
 }
 

@@ -125,11 +125,11 @@ interface Context {
   /** Inside a module-level function whose time is decided by its call sites after the walk. */
   deferred?: FunctionInfo;
   /** The handler the context runs in directly, shared by every site in it. */
-  label?: { handler: string; handlers: readonly HandlerRef[] };
+  label?: { handlers: readonly HandlerRef[] };
 }
 
 function handlerContext(label: string): Context {
-  return { time: 'runtime', label: { handler: label, handlers: [{ name: label }] } };
+  return { time: 'runtime', label: { handlers: [{ name: label }] } };
 }
 
 const INIT: Context = { time: 'init' };
@@ -1145,10 +1145,7 @@ class FileWalker {
     const site: Site = this.span(node) as Site;
     site.time = this.context.time;
     const label = this.context.label;
-    if (label !== undefined) {
-      site.handler = label.handler;
-      site.handlers = label.handlers;
-    }
+    if (label !== undefined) site.handlers = label.handlers;
     this.context.deferred?.sites.push(site);
     return site;
   }
