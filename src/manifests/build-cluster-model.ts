@@ -4,6 +4,7 @@
 import { existsSync, realpathSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import pLimit from 'p-limit';
 import { parseAllDocuments, parse as parseYaml, stringify } from 'yaml';
 import type { AuditError, Span } from '../findings.js';
 import { readFileText } from '../file-text.js';
@@ -85,9 +86,9 @@ export async function buildClusterModel(input: BuildClusterModelInput): Promise<
     }
   }
   if (engine !== undefined) {
-    const rendered = await mapLimited(renderable, Math.max(1, os.availableParallelism()), (overlay) =>
-      renderSet(engine, cwd, overlay, kustomizationAt(overlay)!, files),
-    );
+    // One engine process per core: kustomize is CPU-bound, more at once only queue.
+    const limit = pLimit(Math.max(1, os.availableParallelism()));
+    const rendered = await Promise.all(renderable.map((overlay) => limit(() => renderSet(engine, cwd, overlay, kustomizationAt(overlay)!, files))));
     rendered.forEach((result, index) => {
       if ('error' in result) {
         errors.push({ file: renderable[index]!, message: `kustomize build failed: ${result.error}` });
@@ -307,19 +308,6 @@ function kustomizationSpan(kustomization: Kustomization): Span {
   const root = document?.doc.contents ?? null;
   const match = matchPath(root, ['resources'], undefined, document?.doc);
   return match === undefined ? spanAt(kustomization.yaml, 0, 0) : spanAt(kustomization.yaml, match.start, match.end);
-}
-
-async function mapLimited<T, R>(items: readonly T[], limit: number, task: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await task(items[index]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }
 
 function isDirectory(absolutePath: string): boolean {
