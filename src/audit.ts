@@ -76,6 +76,8 @@ export async function audit(options: AuditOptions): Promise<AuditResult> {
     app,
     cluster,
     dockerfiles: discovery.dockerfiles,
+    templates: discovery.templates,
+    scripts: discovery.scripts,
     ...(options.workloads === undefined ? {} : { workloads: options.workloads }),
   });
   errors.push(...linkErrors);

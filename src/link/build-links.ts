@@ -13,14 +13,17 @@ import { containerEnv } from './container-env.js';
 import { readDockerfile, type DockerImage } from './dockerfile.js';
 import type { LinkedContainer, LinkModel, SetLinks } from './link-model.js';
 import { containerMounts } from './mounts.js';
+import { readTemplates } from './templates.js';
 import { entryFile, linkPackage, reachableFiles, type PackageManifest, type WorkloadPackages } from './workload-package.js';
 
 export interface BuildLinksInput {
   cwd: string;
   app: AppModel;
   cluster: ClusterModel;
-  /** Dockerfiles found by discovery (POSIX, relative to cwd). */
+  /** Dockerfiles, config templates and shell scripts found by discovery (POSIX, relative to cwd). */
   dockerfiles: readonly string[];
+  templates: readonly string[];
+  scripts: readonly string[];
   workloads?: WorkloadPackages;
 }
 
@@ -29,8 +32,10 @@ export function buildLinks(input: BuildLinksInput): { links: LinkModel; errors: 
   const images = packageImages(input, errors);
   const manifests = new Map(input.app.packages.map((info) => [info.dir, readPackageManifest(input.cwd, info.dir)]));
   const sources = new Set(input.app.files.map((facts) => facts.path));
-  const sets = input.cluster.sets.map((set) => linkSet(set, input, images, manifests, sources));
-  return { links: { sets }, errors };
+  const { templates, errors: templateErrors } = readTemplates({ cwd: input.cwd, templates: input.templates, scripts: input.scripts, packages: input.app.packages, images });
+  errors.push(...templateErrors);
+  const sets = input.cluster.sets.map((set) => ({ ...linkSet(set, input, images, manifests, sources), templates }));
+  return { links: { sets, templates }, errors };
 }
 
 function linkSet(
@@ -39,7 +44,7 @@ function linkSet(
   images: ReadonlyMap<string, DockerImage>,
   manifests: ReadonlyMap<string, PackageManifest | undefined>,
   sources: ReadonlySet<string>,
-): SetLinks {
+): Omit<SetLinks, 'templates'> {
   const linked: LinkedContainer[] = [];
   for (const podSpec of podSpecs(set.resources)) {
     const workload = podSpec.resource;

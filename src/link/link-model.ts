@@ -5,6 +5,7 @@ import type { Span } from '../findings.js';
 import type { ManifestSet, Resource } from '../manifests/cluster-model.js';
 import type { ContainerRef } from '../manifests/pod-templates.js';
 import type { DockerImage } from './dockerfile.js';
+import type { ShippedTemplate } from './templates.js';
 
 /** Where a variable a container gets comes from. */
 export type EnvOrigin =
@@ -76,8 +77,11 @@ export interface LinkedContainer {
 export interface SetLinks {
   set: ManifestSet;
   containers: readonly LinkedContainer[];
+  templates: readonly ShippedTemplate[];
 }
 
 export interface LinkModel {
   sets: readonly SetLinks[];
+  /** Config templates packages ship into their images, with the variables their placeholders need. */
+  templates: readonly ShippedTemplate[];
 }

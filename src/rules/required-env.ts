@@ -21,7 +21,7 @@ interface Consequence {
 }
 
 /** What a read without a fallback does when the variable is unset; undefined when unset is a valid state (a switch). */
-function consequence(read: EnvRead, writesUnder: ReadonlySet<string>): Consequence | undefined {
+function consequence(read: EnvRead): Consequence | undefined {
   const atStartup = read.time === 'init';
   const throwing = (effect: string): Consequence =>
     atStartup ? { level: 'P0', effect: `${effect} at start-up, so the pods crash-loop` } : { level: 'P1', effect: `${effect} in every request that reaches it` };
@@ -42,7 +42,6 @@ function consequence(read: EnvRead, writesUnder: ReadonlySet<string>): Consequen
     default:
       break;
   }
-  if (writesUnder.has(read.name)) return { level: 'P1', effect: `files are written under \`undefined/\`, relative to the working directory` };
   return { level: 'P2', effect: 'the code gets `undefined`' };
 }
 
@@ -77,10 +76,11 @@ export default defineCrossRule({
           serviceLinkClash(name, sites, provided.origin, container, add);
           continue;
         }
-        if (provided !== undefined) continue;
+        // A write root left unset is local-fs-persistence's finding, at the write, with the volume it needs.
+        if (provided !== undefined || writesUnder.has(name)) continue;
         const judged = sites
           .filter((read) => !read.hasDefault)
-          .map((read) => ({ read, consequence: consequence(read, writesUnder) }))
+          .map((read) => ({ read, consequence: consequence(read) }))
           .filter((entry): entry is { read: EnvRead; consequence: Consequence } => entry.consequence !== undefined)
           .sort((a, b) => levelRank(a.consequence.level) - levelRank(b.consequence.level));
         const worst = judged[0];
