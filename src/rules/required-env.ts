@@ -24,7 +24,7 @@ interface Consequence {
 function consequence(read: EnvRead): Consequence | undefined {
   const atStartup = read.time === 'init';
   const throwing = (effect: string): Consequence =>
-    atStartup ? { level: 'P0', effect: `${effect} at start-up, so the pods crash-loop` } : { level: 'P1', effect: `${effect} in every request that reaches it` };
+    atStartup ? { level: 'P0', effect: `${effect} at start-up, so {crash}` } : { level: 'P1', effect: `${effect} in every request that reaches it` };
   if (read.guardedByThrow === true) return throwing('the code throws or exits when it is missing');
   const option = read.option === undefined ? undefined : VALIDATING_OPTIONS[`${read.option.callee} ${read.option.name}`];
   if (option !== undefined) return throwing(`it is the \`${read.option!.name}\` option and ${option}`);
@@ -95,9 +95,9 @@ export default defineCrossRule({
         const message = [
           `\`${name}\` is read here with no fallback but the pods of {workloads} never get it (no \`env\` entry, no \`envFrom\` key, no Dockerfile \`ENV\`): ${worst.consequence.effect}`,
           unknown.length === 0 ? '' : `; unless ${describeUnknownSources(unknown)} holds it`,
-          similar === undefined ? '' : `; the manifests set \`${similar}\`, which the code never reads — a typo?`,
+          similar === undefined ? '' : `; the manifests set \`${similar}\`, which the code never reads (a typo?)`,
           `. Set it in ${whereToSet(container)}.`,
-        ].join('');
+        ].join('').replace('{crash}', crashOf(container));
         add(`${worst.read.file}:${worst.read.line}:${worst.read.column}:${name}:${level}:${message}`, { location: worst.read, message, severity: level, related }, container.workloadName);
       }
     }
@@ -129,6 +129,12 @@ function serviceLinkClash(
     `\`${name}\` is set in the pods of {workloads} by Kubernetes, not by the manifests: Service \`${origin.service}\` in the same namespace makes the kubelet inject \`${name}=${origin.value}\` (service links), ` +
     `so \`Number()\` gives NaN${fallback}. Rename the variable (e.g. \`${name}_NUMBER\`), set it explicitly in the container's \`env\`, or set \`enableServiceLinks: false\` in the pod spec.`;
   add(`${numeric.file}:${numeric.line}:${numeric.column}:${name}:link`, { location: numeric, message, severity: level }, container.workloadName);
+}
+
+/** What a throw at start-up does to the workload: a Deployment's pods restart forever, a Job's fail. */
+function crashOf(container: LinkedContainer): string {
+  const kind = container.workload.kind;
+  return kind === 'Job' || kind === 'CronJob' ? `every run of ${container.workloadName} fails` : 'the pods crash-loop';
 }
 
 /** Variables that are the root of a runtime write path in the container's files: unset, they write under `undefined/`. */
