@@ -64,10 +64,10 @@ export default defineSourceRule({
       if (storage !== undefined && storage.every((verdict) => verdict.ok)) continue;
       const problems = (storage ?? []).filter((verdict) => !verdict.ok);
       const severity = readBack.length > 0 || uploads || problems.some((verdict) => verdict.fatal) ? 'P0' : 'P1';
-      const deployed = problems.length === 0 ? undefined : describeVerdicts(problems);
+      const deployed = problems.length === 0 ? undefined : { text: describeVerdicts(problems), persistent: problems.every((verdict) => verdict.unshared === true) };
       report({
         location: first,
-        message: describe(first, first.path, group.writes, readBack, uploads, deployed),
+        message: describe(first, first.path, group.writes, readBack, uploads, deployed, severity),
         severity,
         related,
       });
@@ -115,6 +115,8 @@ function where(call: FsCall): string {
 
 interface StorageVerdict {
   ok: boolean;
+  /** On a claim that several replicas cannot attach: persistent, but not shared. */
+  unshared?: boolean;
   /** The directory is not configured at all: the code writes somewhere nobody meant. */
   fatal?: boolean;
   text: string;
@@ -162,10 +164,17 @@ function storageVerdict(container: LinkedContainer, path: PathInfo): Omit<Storag
     const shared = mount.accessModes?.includes('ReadWriteMany') === true;
     const scaled = container.replicas > 1 || container.autoscaled;
     if (shared || !scaled) return { ok: true, text: '' };
-    const what = mount.source === 'volumeClaimTemplate' ? `each replica's own claim (volume \`${mount.volume}\`)` : `PVC \`${mount.claim ?? mount.volume}\`, ReadWriteOnce,`;
-    return { ok: false, text: `\`${directory}\` is on ${what} while ${workload} runs ${replicas}: the replicas cannot share the files` };
+    if (mount.source === 'volumeClaimTemplate') {
+      return { ok: false, unshared: true, text: `\`${directory}\` is on each replica's own claim (\`${mount.volume}\`) while ${workload} runs ${replicas}: a file one replica writes is not on the others` };
+    }
+    return {
+      ok: false,
+      unshared: true,
+      text: `\`${directory}\` is on PVC \`${mount.claim ?? mount.volume}\` (ReadWriteOnce) while ${workload} runs ${replicas}: replicas scheduled on another node cannot attach it (Multi-Attach error) and stay in ContainerCreating`,
+    };
   }
-  return { ok: false, text: `\`${directory}\` is on a ${mount.source} volume (\`${mount.volume}\`) in ${workload}, which does not outlive the pod or its node` };
+  const volume = mount.source === 'emptyDir' ? 'an emptyDir' : mount.source === 'hostPath' ? 'a hostPath' : `a ${mount.source}`;
+  return { ok: false, text: `\`${directory}\` is on ${volume} volume (\`${mount.volume}\`) in ${workload}, which does not outlive the pod or its node` };
 }
 
 /** "in overlay `before`, `$JOBS_DIR` is not set …; in overlay `after`, …" — one clause per distinct problem. */
@@ -183,7 +192,15 @@ function describeSets(sets: readonly string[]): string {
   return [...named, ...others].join(' and ');
 }
 
-function describe(first: FsCall, path: PathInfo, writes: FsCall[], reads: FsCall[], uploads: boolean, deployed: string | undefined): string {
+function describe(
+  first: FsCall,
+  path: PathInfo,
+  writes: FsCall[],
+  reads: FsCall[],
+  uploads: boolean,
+  deployed: { text: string; persistent: boolean } | undefined,
+  severity: 'P0' | 'P1',
+): string {
   const under = path.root === 'env' ? `\`$${path.envVar ?? '?'}\`` : path.prefix !== undefined ? `\`${path.prefix}\`` : undefined;
   const target = under === undefined ? code(path.text) : `${code(path.text)} (under ${under})`;
   const writers = unique(writes.map((call) => handlerText(call) ?? 'runtime code'));
@@ -195,11 +212,13 @@ function describe(first: FsCall, path: PathInfo, writes: FsCall[], reads: FsCall
   ];
   const readText = back.length > 0 ? ` and ${back.join(' and ')}` : '';
   const consequence =
-    reads.length > 0 || uploads
-      ? "the files live on one pod's disk, so they are lost on restart and another replica cannot serve them"
-      : "the files live on one pod's disk and are lost on restart (P1: nothing in the code reads them back)";
+    deployed?.persistent === true
+      ? 'the files persist, but only for the pod that can attach the volume'
+      : reads.length > 0 || uploads
+        ? "the files live on one pod's disk, so they are lost on restart and another replica cannot serve them"
+        : `the files live on one pod's disk and are lost on restart${severity === 'P1' ? ' (P1: nothing in the code reads them back)' : ''}`;
   const volume = deployed !== undefined
-    ? `; ${deployed}`
+    ? `; ${deployed.text}`
     : path.root === 'env' ? `; \`$${path.envVar ?? '?'}\` needs shared storage (ReadWriteMany if replicas > 1)` : '';
   if (first.api === 'multer') {
     // Configured once at load; each request through its middleware stores a file there.
