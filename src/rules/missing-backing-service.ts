@@ -106,13 +106,16 @@ function peersOf(container: LinkedContainer, files: readonly SourceFileFacts[]):
     if (!container.files.has(facts.path)) continue;
     for (const connection of facts.connections) {
       let host = connection.host;
+      let port = connection.port;
       let how = `\`${connection.text}\``;
       let related: RelatedLocation[] = [];
       if (connection.hostEnv !== undefined) {
         const provided = providedValue(connection.hostEnv);
         if (provided === 'unknown') continue;
         if (provided !== undefined) {
-          host = parseClientUrl(provided.value)?.host ?? provided.value;
+          const url = parseClientUrl(provided.value);
+          host = url?.host ?? provided.value;
+          if (url !== undefined) port = url.port;
           how = `\`${connection.text}\`, with ${provided.how}`;
           related = provided.related;
         } else if (host !== undefined) {
@@ -120,7 +123,6 @@ function peersOf(container: LinkedContainer, files: readonly SourceFileFacts[]):
         }
       }
       if (host === undefined || host === '') continue;
-      let port = connection.port;
       if (connection.portEnv !== undefined) {
         const provided = providedValue(connection.portEnv);
         port = provided === 'unknown' ? undefined : provided === undefined ? port : Number.isInteger(Number(provided.value)) ? Number(provided.value) : undefined;

@@ -16,7 +16,7 @@ import type {
   SourceFileFacts,
 } from './app-model.js';
 import type { Span } from '../findings.js';
-import { hostOption, parseClientUrl } from './connections.js';
+import { hostOption, parseClientUrl, valueSource } from './connections.js';
 import { envContext } from './env-reads.js';
 import { multerStorage, recogniseFsCall, recogniseUploadDestination, type FsImport } from './fs-calls.js';
 import { callbackRole, callHandlerLabel, isImmediatelyInvoked, newHandlerLabel, uploadMiddlewareOwner, workerQueue } from './handlers.js';
@@ -214,6 +214,7 @@ class FileWalker {
     // Types say nothing about runtime state; tokens, literals and keywords (but identifiers and
     // `this`) have no children and are only ever read top-down.
     if (kind === K.StringLiteral || kind === K.NoSubstitutionTemplateLiteral) {
+      (node as Mutable<ts.Node>).parent = this.current;
       this.onStringLiteral(node as ts.StringLiteral);
       return;
     }
@@ -783,6 +784,13 @@ class FileWalker {
     connection.host = peer.host;
     if (peer.port !== undefined) connection.port = peer.port;
     connection.text = literal.text;
+    // `process.env.REDIS_URL ?? 'redis://redis:6379'`: the literal is only the fallback.
+    const fallbackOf = climbWrappers(literal).parent;
+    const source = fallbackOf?.kind === K.BinaryExpression && (fallbackOf as ts.BinaryExpression).right === climbWrappers(literal) ? valueSource(fallbackOf as ts.BinaryExpression) : undefined;
+    if (source?.env !== undefined) {
+      connection.hostEnv = source.env;
+      connection.text = nodeText(fallbackOf!, this.sourceFile);
+    }
     this.facts.connections.push(connection);
   }
 
