@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { discover } from './discover.js';
 import { buildLinks } from './link/build-links.js';
+import { envContract, workloadsReport } from './link/contract.js';
 import type { WorkloadPackages } from './link/workload-package.js';
 import { readFileText } from './file-text.js';
 import type { AuditResult, ManifestReport, ReportedFinding, Snippet } from './audit-result.js';
@@ -106,6 +107,8 @@ export async function audit(options: AuditOptions): Promise<AuditResult> {
     summary: countByLevel(findings),
     findings,
     manifests,
+    workloads: workloadsReport(links),
+    env: envContract(links, app),
     renderedManifests,
     errors: uniqueErrors(errors),
   };
