@@ -19,6 +19,8 @@ export interface ReportOptions {
   headSha?: string;
   /** `owner/name` on github.com, for the PR comment's links; with `headSha`, locations become links. */
   repository?: string;
+  /** Where `repository` lives when it is not github.com: GitHub Enterprise Server's `GITHUB_SERVER_URL`. */
+  serverUrl?: string;
 }
 
 export type Reporter = (result: AuditResult, options?: ReportOptions) => string;
