@@ -88,15 +88,17 @@ interface HttpError {
   status: number;
   message: string;
   request?: { method?: string; url?: string };
-  response?: { headers?: Record<string, string | number | undefined> };
+  response?: { headers?: Record<string, string | number | undefined>; data?: unknown };
 }
 
 /** Octokit throws a RequestError (name `HttpError`) with the status; a network failure has no response. */
 function apiFailure(error: unknown): { message: string; exitCode: number } | undefined {
   if (!(error instanceof Error) || error.name !== 'HttpError' || typeof (error as Partial<HttpError>).status !== 'number') return undefined;
   const { status, message, request, response } = error as HttpError & Error;
-  const what = `${request?.method ?? 'request'} ${request?.url ?? ''}`.trim();
-  const said = oneLine(message);
+  const what = `${request?.method ?? 'request'} ${request?.url?.split('?')[0] ?? ''}`.trim();
+  // GitHub's own words ("Bad credentials"), without the documentation link octokit appends to the error message.
+  const data = response?.data;
+  const said = oneLine(typeof data === 'object' && data !== null && 'message' in data && typeof data.message === 'string' ? data.message : message);
   if (response === undefined) return { message: `cannot reach the GitHub API (${what}): ${said}; check GITHUB_API_URL`, exitCode: EXIT.internal };
   const hint = HINTS[status];
   const rateLimited = status === 403 && String(response.headers?.['x-ratelimit-remaining'] ?? '') === '0';
