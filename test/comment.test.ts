@@ -100,7 +100,7 @@ class FakeGithub {
         next.searchParams.set('page', String(n));
         return next.toString();
       };
-      const links = page < last ? { link: `<${pageUrl(page + 1)}>; rel="next", <${pageUrl(last)}>; rel="last"` } : {};
+      const links: Record<string, string> = page < last ? { link: `<${pageUrl(page + 1)}>; rel="next", <${pageUrl(last)}>; rel="last"` } : {};
       send(200, all.slice((page - 1) * perPage, page * perPage).map(view), links);
       return;
     }
