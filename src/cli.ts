@@ -102,7 +102,7 @@ function parseCli(argv: string[]): CliOptions | 'help' | 'version' {
 }
 
 async function main(argv: string[]): Promise<number> {
-  // Subcommands own their options and help; everything else is the audit.
+  // Subcommands own their options and help; everything else is the audit (a folder named comment: ./comment).
   if (argv[0] === 'comment') return runCommentCommand(argv.slice(1), { env: process.env, stdout: (text) => process.stdout.write(text), stderr: (text) => process.stderr.write(text) });
   const options = parseCli(argv);
   if (options === 'help') {

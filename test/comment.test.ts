@@ -164,10 +164,23 @@ function runComment(env: NodeJS.ProcessEnv, args: string[] = ['--report', report
   });
 }
 
+interface ReportJson {
+  summary: Record<string, number>;
+  findings: { severity: string; category: string }[];
+}
+
+function withoutLastFinding(json: ReportJson): ReportJson {
+  const last = json.findings.at(-1);
+  if (last === undefined) throw new Error('the committed report has no findings');
+  return { ...json, summary: { ...json.summary, [last.severity]: (json.summary[last.severity] ?? 1) - 1 }, findings: json.findings.slice(0, -1) };
+}
+
+const { version } = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string };
+
 const calls = (): string[] => github.requests.map((r) => `${r.method} ${r.path.slice(API_PREFIX.length)}${r.method === 'GET' ? ` page=${r.query.page ?? '1'}` : ''}`);
 
 describe('k8s-audit comment', () => {
-  it('creates the comment on the first run and updates that same comment on the second', async () => {
+  it('creates the comment on the first run, updates that same comment on the next, and leaves it alone when nothing changed', async () => {
     github.seed(7, ['LGTM', 'please fix the probes']);
     const first = await runComment(githubEnv());
     expect(first.stderr).toBe('');
@@ -183,13 +196,39 @@ describe('k8s-audit comment', () => {
     const summary = (JSON.parse(readFileSync(path.join(root, report), 'utf8')) as { summary: Record<string, number> }).summary;
     expect(posted?.body).toContain(`${summary.P0} P0 finding`);
 
+    // The next push fixed a finding.
     github.requests.length = 0;
-    const second = await runComment(githubEnv());
+    const fixed = path.join(scratch, 'fixed.json');
+    writeFileSync(fixed, JSON.stringify(withoutLastFinding(JSON.parse(readFileSync(path.join(root, report), 'utf8')) as ReportJson)));
+    const second = await runComment(githubEnv(), ['--report', fixed]);
     expect(second.status).toBe(0);
     expect(calls()).toEqual(['GET /repos/acme/shop/issues/7/comments page=1', `PATCH /repos/acme/shop/issues/comments/${posted?.id}`]);
     expect(second.stdout).toBe(`k8s-audit comment: updated https://github.example/acme/shop/pull/7#issuecomment-${posted?.id}\n`);
     expect(github.comments.get(7)?.filter((c) => c.body.startsWith(COMMENT_MARKER))).toHaveLength(1);
     expect(github.comments.get(7)).toHaveLength(3);
+    const updated = posted?.body;
+
+    github.requests.length = 0;
+    const third = await runComment(githubEnv(), ['--report', fixed]);
+    expect(third.status).toBe(0);
+    expect(calls()).toEqual(['GET /repos/acme/shop/issues/7/comments page=1']);
+    expect(third.stdout).toBe(`k8s-audit comment: unchanged https://github.example/acme/shop/pull/7#issuecomment-${posted?.id}\n`);
+    expect(posted?.body).toBe(updated);
+  });
+
+  it('posts a report another version wrote, saying so, and titles rules it does not know by their category', async () => {
+    const json = JSON.parse(readFileSync(path.join(root, report), 'utf8')) as ReportJson;
+    const [first] = json.findings;
+    const older = { ...json, tool: { name: 'k8s-audit', version: '0.0.9' }, findings: [{ ...first, ruleId: 'retired-rule' }] };
+    const file = path.join(scratch, 'older.json');
+    writeFileSync(file, JSON.stringify(older));
+    const { status, stderr } = await runComment(githubEnv(), ['--report', file]);
+    expect(status).toBe(0);
+    expect(stderr.trimEnd().split('\n')).toEqual([
+      `k8s-audit comment: warning: ${file} was written by k8s-audit 0.0.9, this is ${version}`,
+      'k8s-audit comment: warning: rules this version does not know, titled by category: retired-rule',
+    ]);
+    expect(github.comments.get(7)?.[0]?.body).toContain(`#### \`retired-rule\` — ${String(first?.category)}`);
   });
 
   it('finds its comment on a later page, and ignores comments that only mention the marker', async () => {

@@ -65,7 +65,9 @@ export function loadReport(file: string): LoadedReport {
   if (!parsed.success) {
     const [issue] = parsed.error.issues;
     const where = issue === undefined || issue.path.length === 0 ? '' : ` at ${issue.path.join('.')}`;
-    throw new CommentSetupError(`${file} is not a k8s-audit JSON report${where}: ${issue?.message ?? 'invalid'}`);
+    const writer = versionOf(json);
+    const other = writer === undefined || writer === TOOL.version ? '' : ` (written by k8s-audit ${writer}, this is ${TOOL.version})`;
+    throw new CommentSetupError(`${file} is not a k8s-audit JSON report${where}: ${issue?.message ?? 'invalid'}${other}`);
   }
   const report = parsed.data;
   const titles = new Map(allRules.map((rule) => [rule.id, rule.docs.summary]));
@@ -83,3 +85,9 @@ export function loadReport(file: string): LoadedReport {
   };
 }
 
+/** The version a report says wrote it, read before validation so a failed one can name it. */
+function versionOf(json: unknown): string | undefined {
+  const tool = typeof json === 'object' && json !== null && 'tool' in json ? json.tool : undefined;
+  const version = typeof tool === 'object' && tool !== null && 'version' in tool ? tool.version : undefined;
+  return typeof version === 'string' ? version : undefined;
+}

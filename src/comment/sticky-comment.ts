@@ -10,7 +10,7 @@ export interface StickyCommentTarget {
 }
 
 export interface PostedComment {
-  action: 'created' | 'updated';
+  action: 'created' | 'updated' | 'unchanged';
   id: number;
   url: string;
 }
@@ -22,7 +22,7 @@ export function createGithubClient({ token, apiUrl, userAgent }: { token: string
 }
 
 /**
- * Updates the comment that starts with the marker, or creates it. Listing stops at the page that holds
+ * Updates the comment that starts with the marker (unless it already says the same), or creates it. Listing stops at the page that holds
  * it. Only the first line counts: a reply quoting the comment, or a person mentioning the marker, is
  * not the bot's comment. Should two marked comments exist (two runs racing on the first push), the
  * oldest is kept up to date and the other goes stale rather than being deleted behind anyone's back.
@@ -39,6 +39,8 @@ export async function upsertStickyComment(octokit: Octokit, target: StickyCommen
     },
   );
   if (existing !== undefined) {
+    // Nothing new since the last push: no edit, so the comment's "edited" history shows real changes only.
+    if (existing.body === body) return { action: 'unchanged', id: existing.id, url: existing.html_url };
     const { data } = await octokit.rest.issues.updateComment({ owner, repo, comment_id: existing.id, body });
     return { action: 'updated', id: data.id, url: data.html_url };
   }
