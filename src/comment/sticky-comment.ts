@@ -22,10 +22,11 @@ export function createGithubClient({ token, apiUrl, userAgent }: { token: string
 }
 
 /**
- * Updates the comment that starts with the marker (unless it already says the same), or creates it. Listing stops at the page that holds
- * it. Only the first line counts: a reply quoting the comment, or a person mentioning the marker, is
- * not the bot's comment. Should two marked comments exist (two runs racing on the first push), the
- * oldest is kept up to date and the other goes stale rather than being deleted behind anyone's back.
+ * Updates the comment that starts with the marker (unless it already says the same), or creates it.
+ * Listing stops at the page that holds it. Only the first line counts: a reply quoting the comment, or
+ * a person mentioning the marker, is not the bot's comment. Should two marked comments exist (two runs
+ * racing on the first push; docs/ci.md sets a concurrency group against it), the oldest is kept up to
+ * date and the other goes stale rather than being deleted behind anyone's back.
  */
 export async function upsertStickyComment(octokit: Octokit, target: StickyCommentTarget, body: string): Promise<PostedComment> {
   const { owner, repo, issueNumber } = target;
