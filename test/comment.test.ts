@@ -231,6 +231,22 @@ describe('k8s-audit comment', () => {
     expect(github.comments.get(7)?.[0]?.body).toContain(`#### \`retired-rule\` — ${String(first?.category)}`);
   });
 
+  it('accepts what the resolve stage adds to the report: summary.suppressed and .baseline, suppressed findings, new marks', async () => {
+    const json = JSON.parse(readFileSync(path.join(root, report), 'utf8')) as ReportJson;
+    const withBaseline = {
+      ...json,
+      summary: { ...json.summary, suppressed: 1, baseline: { known: 2, new: json.findings.length } },
+      findings: json.findings.map((finding) => ({ ...finding, new: true })),
+      suppressed: [{ ...json.findings[0], suppression: { reason: 'accepted for the pilot' } }],
+    };
+    const file = path.join(scratch, 'with-baseline.json');
+    writeFileSync(file, JSON.stringify(withBaseline));
+    const { status, stderr } = await runComment(githubEnv(), ['--report', file]);
+    expect(stderr).toBe('');
+    expect(status).toBe(0);
+    expect(github.comments.get(7)?.[0]?.body.startsWith(COMMENT_MARKER)).toBe(true);
+  });
+
   it('finds its comment on a later page, and ignores comments that only mention the marker', async () => {
     const quoting = github.seed(7, [`> earlier bot output:\n> ${COMMENT_MARKER}`]);
     github.seed(7, Array.from({ length: 130 }, (_, i) => `comment ${i}`));

@@ -18,7 +18,7 @@ const position = z.number().int().positive();
 /** The fields of the JSON contract (DESIGN.md) the comment shows; anything else in the file is ignored. */
 const reportSchema = z.object({
   tool: z.object({ name: z.string(), version: z.string() }),
-  summary: z.object({ P0: count, P1: count, P2: count }),
+  summary: z.object({ P0: count, P1: count, P2: count, baseline: z.object({ known: count, new: count }).optional() }),
   findings: z.array(
     z.object({
       ruleId: z.string(),
@@ -37,6 +37,8 @@ const reportSchema = z.object({
       fix: z.string(),
       effort: z.enum(EFFORTS),
       fingerprint: z.string(),
+      /** Set with a baseline on the findings not in it; the comment marks them. */
+      new: z.boolean().optional(),
     }),
   ),
   errors: z.array(z.object({ file: z.string(), message: z.string() })),
@@ -77,7 +79,8 @@ export function loadReport(file: string): LoadedReport {
   if (unknown.length > 0) warnings.push(`rules this version does not know, titled by category: ${unknown.join(', ')}`);
   return {
     input: {
-      summary: report.summary,
+      summary: { P0: report.summary.P0, P1: report.summary.P1, P2: report.summary.P2 },
+      ...(report.summary.baseline === undefined ? {} : { baseline: report.summary.baseline }),
       findings: report.findings.map((finding) => ({ ...finding, title: titles.get(finding.ruleId) ?? finding.category })),
       errors: report.errors,
     },

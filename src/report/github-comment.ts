@@ -20,7 +20,10 @@ const NOTE_RESERVE = 400;
  * What the comment shows of a result. Narrower than AuditResult on purpose: `k8s-audit comment`
  * rebuilds exactly this from the JSON report (see src/comment/report-file.ts).
  */
-export type CommentInput = Pick<AuditResult, 'summary' | 'findings' | 'errors'>;
+export type CommentInput = Pick<AuditResult, 'summary' | 'findings' | 'errors'> & {
+  /** With a baseline: the findings it hid and those not in it (the JSON report's `summary.baseline`, from the resolve stage). */
+  baseline?: { known: number; new: number };
+};
 
 export function renderGithubComment(result: CommentInput, options: ReportOptions = {}): string {
   const ordered = LEVELS.flatMap((level) => result.findings.filter((finding) => finding.severity === level));
