@@ -79,6 +79,7 @@ export async function audit(options: AuditOptions): Promise<AuditResult> {
     dockerfiles: discovery.dockerfiles,
     templates: discovery.templates,
     scripts: discovery.scripts,
+    roots: options.paths.map((given) => path.resolve(cwd, given)),
     ...(options.workloads === undefined ? {} : { workloads: options.workloads }),
   });
   errors.push(...linkErrors);

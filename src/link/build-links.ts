@@ -1,7 +1,6 @@
 // Builds the link model: for every manifest set, every container of every workload with the
 // package it runs, the files it starts, the environment it gets and what is mounted where.
 import path from 'node:path';
-import { deepestPackage } from '../discover.js';
 import type { AuditError } from '../findings.js';
 import { readFileText } from '../file-text.js';
 import { autoscalerMaxReplicas, autoscalersTargeting } from '../manifests/autoscaling.js';
@@ -14,7 +13,8 @@ import { readDockerfile, type DockerImage } from './dockerfile.js';
 import type { LinkedContainer, LinkModel, SetLinks } from './link-model.js';
 import { containerMounts } from './mounts.js';
 import { readTemplates } from './templates.js';
-import { entryFile, linkPackage, reachableFiles, type PackageManifest, type WorkloadPackages } from './workload-package.js';
+import { entryFile, linkPackage, reachableFiles, type DeployableUnit, type PackageManifest, type PathAliases, type WorkloadPackages } from './workload-package.js';
+import { readPathAliases } from './path-aliases.js';
 
 export interface BuildLinksInput {
   cwd: string;
@@ -25,26 +25,39 @@ export interface BuildLinksInput {
   templates: readonly string[];
   scripts: readonly string[];
   workloads?: WorkloadPackages;
+  /** The scanned folders (absolute), where a monorepo's tsconfig path aliases are looked for. */
+  roots: readonly string[];
 }
 
 export function buildLinks(input: BuildLinksInput): { links: LinkModel; errors: AuditError[] } {
   const errors: AuditError[] = [];
-  const images = packageImages(input, errors);
+  const images = folderImages(input, errors);
   const manifests = new Map(input.app.packages.map((info) => [info.dir, readPackageManifest(input.cwd, info.dir)]));
   const sources = new Set(input.app.files.map((facts) => facts.path));
+  const packageDirs = new Set(input.app.packages.map((info) => info.dir));
+  const units: DeployableUnit[] = [
+    ...input.app.packages.map((info) => ({ ...info, kind: 'package' as const })),
+    ...[...images.keys()].filter((dir) => !packageDirs.has(dir)).map((dir) => ({ dir, kind: 'dockerfile-folder' as const })),
+  ];
+  const aliases = readPathAliases(input.cwd, input.roots);
   const { templates, errors: templateErrors } = readTemplates({ cwd: input.cwd, templates: input.templates, scripts: input.scripts, packages: input.app.packages, images });
   errors.push(...templateErrors);
-  const sets = input.cluster.sets.map((set) => ({ ...linkSet(set, input, images, manifests, sources), templates }));
+  const context = { input, units, images, manifests, sources, aliases };
+  const sets = input.cluster.sets.map((set) => ({ ...linkSet(set, context), templates }));
   return { links: { sets, templates }, errors };
 }
 
-function linkSet(
-  set: ManifestSet,
-  input: BuildLinksInput,
-  images: ReadonlyMap<string, DockerImage>,
-  manifests: ReadonlyMap<string, PackageManifest | undefined>,
-  sources: ReadonlySet<string>,
-): Omit<SetLinks, 'templates'> {
+interface LinkContext {
+  input: BuildLinksInput;
+  units: readonly DeployableUnit[];
+  /** The image each folder with a Dockerfile builds. */
+  images: ReadonlyMap<string, DockerImage>;
+  manifests: ReadonlyMap<string, PackageManifest | undefined>;
+  sources: ReadonlySet<string>;
+  aliases: PathAliases;
+}
+
+function linkSet(set: ManifestSet, { input, units, images, manifests, sources, aliases }: LinkContext): Omit<SetLinks, 'templates'> {
   const linked: LinkedContainer[] = [];
   for (const podSpec of podSpecs(set.resources)) {
     const workload = podSpec.resource;
@@ -58,10 +71,10 @@ function linkSet(
         if (!isRecord(container)) return;
         const ref = { resource: workload, path: [...podSpec.path, list, index], container, name: typeof container.name === 'string' ? container.name : `#${index}` };
         const image = typeof container.image === 'string' ? container.image : undefined;
-        const link = linkPackage({ workloadName: name, image }, input.app.packages, input.workloads ?? {});
+        const link = linkPackage({ workloadName: name, image }, units, input.workloads ?? {});
         const dockerImage = link === undefined ? undefined : images.get(link.dir);
         const entry = link === undefined ? undefined : entryFile({ command: container.command, args: container.args }, link.dir, dockerImage, manifests.get(link.dir), sources);
-        const files = link === undefined ? new Set<string>() : reachableFiles(entry?.file, link.dir, input.app.files, input.app.packages);
+        const files = link === undefined ? new Set<string>() : reachableFiles(entry?.file, link.dir, input.app.files, input.app.packages, aliases);
         const { env, unknownEnvSources } = containerEnv({ ref, podSpec, namespace, resources: set.resources, ...(dockerImage === undefined ? {} : { dockerImage }) });
         linked.push({
           workload,
@@ -95,12 +108,13 @@ function scale(workload: LinkedContainer['workload'], set: ManifestSet): { repli
   return { replicas, autoscaled: false };
 }
 
-/** The image each package builds: the Dockerfile in its folder (the deepest package holding it). */
-function packageImages(input: BuildLinksInput, errors: AuditError[]): Map<string, DockerImage> {
+/** The image each folder builds: the `Dockerfile` in it (a `Dockerfile.dev` only when there is no plain one). */
+function folderImages(input: BuildLinksInput, errors: AuditError[]): Map<string, DockerImage> {
   const images = new Map<string, DockerImage>();
-  for (const file of [...input.dockerfiles].sort()) {
-    const dir = deepestPackage(file, input.app.packages);
-    if (dir === undefined || images.has(dir) || path.posix.dirname(file) !== dir) continue;
+  const plainFirst = [...input.dockerfiles].sort((a, b) => Number(path.posix.basename(a) !== 'Dockerfile') - Number(path.posix.basename(b) !== 'Dockerfile') || (a < b ? -1 : a > b ? 1 : 0));
+  for (const file of plainFirst) {
+    const dir = path.posix.dirname(file);
+    if (images.has(dir)) continue;
     const read = readFileText(path.resolve(input.cwd, file));
     if ('error' in read) {
       errors.push({ file, message: read.error });

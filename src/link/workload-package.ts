@@ -16,9 +16,17 @@ export interface PackageManifest {
   scripts: Record<string, string>;
 }
 
+/**
+ * What a container can be linked to: a package (a folder with a package.json), or a folder with a
+ * Dockerfile and no package.json of its own (an Nx or Turborepo app such as `apps/api`).
+ */
+export interface DeployableUnit extends PackageInfo {
+  kind: 'package' | 'dockerfile-folder';
+}
+
 export function linkPackage(
   { workloadName, image }: { workloadName: string; image: string | undefined },
-  packages: readonly PackageInfo[],
+  units: readonly DeployableUnit[],
   configured: WorkloadPackages,
 ): PackageLink | undefined {
   const shortName = workloadName.slice(workloadName.indexOf('/') + 1);
@@ -29,11 +37,12 @@ export function linkPackage(
   if (image === undefined) return undefined;
   const repository = parseImageReference(image).name.split('/').at(-1)?.toLowerCase() ?? '';
   if (repository === '') return undefined;
-  const exact = packages.filter((info) => packageNames(info).includes(repository));
-  if (exact.length === 1) return { dir: exact[0]!.dir, how: `image \`${repository}\` is the package's name` };
+  const what = (unit: DeployableUnit): string => (unit.kind === 'package' ? "the package's name" : 'the name of the folder holding its Dockerfile');
+  const exact = units.filter((unit) => packageNames(unit).includes(repository));
+  if (exact.length === 1) return { dir: exact[0]!.dir, how: `image \`${repository}\` is ${what(exact[0]!)}` };
   // `csv-portal-api` for a package folder `api`: only when one package ends the repository name.
-  const suffixed = packages.filter((info) => packageNames(info).some((name) => repository.endsWith(`-${name}`) || repository.endsWith(`_${name}`)));
-  if (exact.length === 0 && suffixed.length === 1) return { dir: suffixed[0]!.dir, how: `image \`${repository}\` ends with the package's name` };
+  const suffixed = units.filter((unit) => packageNames(unit).some((name) => repository.endsWith(`-${name}`) || repository.endsWith(`_${name}`)));
+  if (exact.length === 0 && suffixed.length === 1) return { dir: suffixed[0]!.dir, how: `image \`${repository}\` ends with ${what(suffixed[0]!)}` };
   return undefined;
 }
 
@@ -115,7 +124,8 @@ function sourceOf(script: string, dir: string, workdir: string | undefined, sour
   }
   relative = relative.replace(/^\.\//, '');
   const [first, ...rest] = relative.split('/');
-  const candidates = [relative];
+  // `dist/main.js` → `src/main.ts`; `main.js` run from a folder the build output was copied into → `src/main.ts`.
+  const candidates = [relative, `src/${relative}`];
   if (first !== undefined && BUILD_FOLDERS.has(first) && rest.length > 0) candidates.push(['src', ...rest].join('/'), rest.join('/'));
   const anchor = dir === '.' ? 'entry' : `${dir}/entry`;
   for (const candidate of candidates) {
@@ -129,10 +139,17 @@ function sourceOf(script: string, dir: string, workdir: string | undefined, sour
  * The files a container runs: everything the entry reaches by relative imports, and the whole of
  * any workspace package it imports by name. Without an entry, every file of the package.
  */
-export function reachableFiles(entry: string | undefined, dir: string, files: readonly SourceFileFacts[], packages: readonly PackageInfo[]): Set<string> {
+export function reachableFiles(
+  entry: string | undefined,
+  dir: string,
+  files: readonly SourceFileFacts[],
+  packages: readonly PackageInfo[],
+  aliases: PathAliases,
+): Set<string> {
   const byPath = new Map(files.map((facts) => [facts.path, facts]));
   const inPackage = (packageDir: string): string[] => files.filter((facts) => facts.packageDir === packageDir).map((facts) => facts.path);
-  if (entry === undefined) return new Set(inPackage(dir));
+  if (entry === undefined) return new Set(files.filter((facts) => facts.path.startsWith(`${dir}/`) || dir === '.').map((facts) => facts.path));
+  const sources = new Set(byPath.keys());
   const reached = new Set<string>();
   const visitedPackages = new Set<string>([dir]);
   const queue = [entry];
@@ -144,6 +161,11 @@ export function reachableFiles(entry: string | undefined, dir: string, files: re
     if (facts === undefined) continue;
     queue.push(...facts.localImports);
     for (const specifier of facts.moduleSpecifiers) {
+      const aliased = resolveAlias(specifier, aliases, sources);
+      if (aliased !== undefined) {
+        queue.push(aliased);
+        continue;
+      }
       const workspace = packages.find((info) => info.name !== undefined && (specifier === info.name || specifier.startsWith(`${info.name}/`)));
       if (workspace === undefined || visitedPackages.has(workspace.dir)) continue;
       visitedPackages.add(workspace.dir);
@@ -151,4 +173,26 @@ export function reachableFiles(entry: string | undefined, dir: string, files: re
     }
   }
   return reached;
+}
+
+/**
+ * `compilerOptions.paths` of the repository's tsconfig (`"@td/env": ["libs/back/env/src/index.ts"]`,
+ * `"@app/*": ["src/*"]`), with targets relative to the working directory: how Nx and many
+ * monorepos import their libraries without a package.json each.
+ */
+export type PathAliases = ReadonlyMap<string, readonly string[]>;
+
+function resolveAlias(specifier: string, aliases: PathAliases, sources: ReadonlySet<string>): string | undefined {
+  for (const [pattern, targets] of aliases) {
+    const star = pattern.indexOf('*');
+    let rest: string | undefined;
+    if (star === -1) rest = pattern === specifier ? '' : undefined;
+    else if (specifier.startsWith(pattern.slice(0, star)) && specifier.endsWith(pattern.slice(star + 1))) rest = specifier.slice(star, specifier.length - (pattern.length - star - 1));
+    if (rest === undefined) continue;
+    for (const target of targets) {
+      const file = resolveRelativeSpecifier('entry', `./${target.replace('*', rest)}`, sources);
+      if (file !== undefined) return file;
+    }
+  }
+  return undefined;
 }

@@ -96,7 +96,8 @@ function peersOf(container: LinkedContainer, files: readonly SourceFileFacts[]):
   const peers: Peer[] = [];
   const providedValue = (name: string): { value: string; how: string; related: RelatedLocation[] } | 'unknown' | undefined => {
     const provided = container.env.get(name);
-    if (provided === undefined) return undefined;
+    // Not set by anything in the set, but a Secret or ConfigMap outside it may set it.
+    if (provided === undefined) return container.unknownEnvSources.length > 0 ? 'unknown' : undefined;
     const value = originValue(provided.origin);
     // A Secret's value, `valueFrom`, or a link the kubelet fills: not knowable before deploying.
     if (value === undefined || provided.origin.kind === 'service-link' || provided.origin.kind === 'runtime') return 'unknown';

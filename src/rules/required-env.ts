@@ -60,12 +60,9 @@ export default defineCrossRule({
     fix: 'Set the variable in the workload (`env`, or a key of a ConfigMap/Secret it already loads with `envFrom`), or give it a default in the code or the Dockerfile.',
   },
   check({ app, links, report }) {
-    const findings = new Map<string, { input: ReportInput; workloads: string[] }>();
-    const add = (key: string, input: ReportInput, workload: string): void => {
-      const entry = findings.get(key) ?? { input, workloads: [] };
-      entry.workloads.push(workload);
-      findings.set(key, entry);
-    };
+    // One finding per read site and level, naming every workload that runs it without the variable.
+    const misses = new Map<string, Miss>();
+    const clashes = new Map<string, { input: ReportInput; workloads: string[] }>();
     for (const container of links.containers) {
       if (container.package === undefined || container.files.size === 0) continue;
       const reads = envReadsOf(container, app.files);
@@ -73,41 +70,65 @@ export default defineCrossRule({
       for (const [name, sites] of reads) {
         const provided = container.env.get(name);
         if (provided?.origin.kind === 'service-link') {
-          serviceLinkClash(name, sites, provided.origin, container, add);
+          serviceLinkClash(name, sites, provided.origin, container, clashes);
           continue;
         }
         // A write root left unset is local-fs-persistence's finding, at the write, with the volume it needs.
         if (provided !== undefined || writesUnder.has(name)) continue;
-        const judged = sites
+        const worst = sites
           .filter((read) => !read.hasDefault)
           .map((read) => ({ read, consequence: consequence(read) }))
           .filter((entry): entry is { read: EnvRead; consequence: Consequence } => entry.consequence !== undefined)
-          .sort((a, b) => levelRank(a.consequence.level) - levelRank(b.consequence.level));
-        const worst = judged[0];
+          .sort((a, b) => levelRank(a.consequence.level) - levelRank(b.consequence.level))[0];
         if (worst === undefined) continue;
         // A Secret or ConfigMap outside the rendered set may hold it: say so, one level lower.
-        const unknown = container.unknownEnvSources;
-        const level = unknown.length === 0 ? worst.consequence.level : lower(worst.consequence.level);
+        const level = container.unknownEnvSources.length === 0 ? worst.consequence.level : lower(worst.consequence.level);
         if (level === undefined) continue;
-        const others = sites.filter((read) => read !== worst.read);
-        const related: RelatedLocation[] = others.slice(0, 5).map((read) => ({ file: read.file, line: read.line, message: `\`${name}\` also read here` }));
+        const { read } = worst;
+        const key = `${read.file}:${read.line}:${read.column}:${name}:${level}`;
+        const miss = misses.get(key) ?? { name, read, level, effect: worst.consequence.effect, sites, containers: [], similar: new Set<string>() };
+        miss.containers.push(container);
         const similar = similarlyNamed(name, container, reads);
-        const message = [
-          `\`${name}\` is read here with no fallback but the pods of {workloads} never get it (no \`env\` entry, no \`envFrom\` key, no Dockerfile \`ENV\`): ${worst.consequence.effect}`,
-          unknown.length === 0 ? '' : `; unless ${describeUnknownSources(unknown)} holds it`,
-          similar === undefined ? '' : `; the manifests set \`${similar}\`, which the code never reads (a typo?)`,
-          `. Set it in ${whereToSet(container)}.`,
-        ].join('').replace('{crash}', crashOf(container));
-        add(`${worst.read.file}:${worst.read.line}:${worst.read.column}:${name}:${level}:${message}`, { location: worst.read, message, severity: level, related }, container.workloadName);
+        if (similar !== undefined) miss.similar.add(similar);
+        misses.set(key, miss);
       }
     }
-    for (const { input, workloads } of findings.values()) {
-      // One finding per code line, naming every workload that runs it.
+    for (const miss of misses.values()) report(describeMiss(miss));
+    for (const { input, workloads } of clashes.values()) {
       const single = new Set(workloads).size === 1;
       report({ ...input, message: input.message.replace('{workloads}', listWorkloads(workloads)), ...(single ? { workload: workloads[0]! } : {}) });
     }
   },
 });
+
+interface Miss {
+  name: string;
+  /** The read whose consequence sets the level; the finding points at it. */
+  read: EnvRead;
+  level: Level;
+  effect: string;
+  sites: readonly EnvRead[];
+  containers: LinkedContainer[];
+  similar: Set<string>;
+}
+
+function describeMiss({ name, read, level, effect, sites, containers, similar }: Miss): ReportInput {
+  const workloads = [...new Set(containers.map((container) => container.workloadName))];
+  const unknown = [...new Set(containers.filter((container) => container.unknownEnvSources.length > 0).map((container) => describeUnknownSources(container.unknownEnvSources)))];
+  const onlyJobs = containers.every((container) => container.workload.kind === 'Job' || container.workload.kind === 'CronJob');
+  const crash = onlyJobs ? 'every run fails' : 'the pods crash-loop';
+  const message = [
+    `\`${name}\` is read here with no fallback but the pods of ${listWorkloads(workloads)} never get it (no \`env\` entry, no \`envFrom\` key, no Dockerfile \`ENV\`): ${effect.replace('{crash}', crash)}`,
+    unknown.length === 0 ? '' : `; unless ${unknown.join(', or ')} holds it`,
+    similar.size === 0 ? '' : `; the manifests set ${[...similar].sort().map((other) => `\`${other}\``).join(', ')}, which the code never reads (a typo?)`,
+    `. Set it in ${whereToSet(containers)}.`,
+  ].join('');
+  const related: RelatedLocation[] = sites
+    .filter((other) => other !== read)
+    .slice(0, 5)
+    .map((other) => ({ file: other.file, line: other.line, message: `\`${name}\` also read here` }));
+  return { location: read, message, severity: level, related, ...(workloads.length === 1 ? { workload: workloads[0]! } : {}) };
+}
 
 /**
  * `REDIS_PORT` read as a number while a Service `redis` exists: the kubelet sets
@@ -119,7 +140,7 @@ function serviceLinkClash(
   sites: readonly EnvRead[],
   origin: { service: string; value: string },
   container: LinkedContainer,
-  add: (key: string, input: ReportInput, workload: string) => void,
+  clashes: Map<string, { input: ReportInput; workloads: string[] }>,
 ): void {
   const numeric = sites.find((read) => read.coercion === 'number' || read.option !== undefined);
   if (numeric === undefined || /^\d+$/.test(origin.value)) return;
@@ -128,13 +149,10 @@ function serviceLinkClash(
   const message =
     `\`${name}\` is set in the pods of {workloads} by Kubernetes, not by the manifests: Service \`${origin.service}\` in the same namespace makes the kubelet inject \`${name}=${origin.value}\` (service links), ` +
     `so \`Number()\` gives NaN${fallback}. Rename the variable (e.g. \`${name}_NUMBER\`), set it explicitly in the container's \`env\`, or set \`enableServiceLinks: false\` in the pod spec.`;
-  add(`${numeric.file}:${numeric.line}:${numeric.column}:${name}:link`, { location: numeric, message, severity: level }, container.workloadName);
-}
-
-/** What a throw at start-up does to the workload: a Deployment's pods restart forever, a Job's fail. */
-function crashOf(container: LinkedContainer): string {
-  const kind = container.workload.kind;
-  return kind === 'Job' || kind === 'CronJob' ? `every run of ${container.workloadName} fails` : 'the pods crash-loop';
+  const key = `${numeric.file}:${numeric.line}:${numeric.column}:${name}`;
+  const entry = clashes.get(key) ?? { input: { location: numeric, message, severity: level }, workloads: [] };
+  entry.workloads.push(container.workloadName);
+  clashes.set(key, entry);
 }
 
 /** Variables that are the root of a runtime write path in the container's files: unset, they write under `undefined/`. */
@@ -157,10 +175,14 @@ function similarlyNamed(name: string, container: LinkedContainer, reads: Readonl
   return undefined;
 }
 
-/** "ConfigMap `api-config` (already loaded with `envFrom`) or the `env` of container `worker`". */
-function whereToSet(container: LinkedContainer): string {
-  const configMaps = [...container.env.values()].flatMap((provided) => (provided.origin.kind === 'configMap' ? [provided.origin.name] : []));
-  const configMap = configMaps[0];
-  const env = `the \`env\` of container \`${container.ref.name}\` in ${container.workloadName}`;
-  return configMap === undefined ? env : `ConfigMap \`${configMap}\` (already loaded with \`envFrom\`) or ${env}`;
+/** "ConfigMap `api-config` (already loaded with `envFrom`) or the `env` of container `worker` in Deployment/worker". */
+function whereToSet(containers: readonly LinkedContainer[]): string {
+  const configMapsOf = (container: LinkedContainer): Set<string> =>
+    new Set([...container.env.values()].flatMap((provided) => (provided.origin.kind === 'configMap' ? [provided.origin.name] : [])));
+  const [first, ...others] = containers;
+  if (first === undefined) return 'the workload';
+  // A ConfigMap every one of them already loads is the one place to add it.
+  const shared = [...configMapsOf(first)].filter((name) => others.every((container) => configMapsOf(container).has(name))).sort()[0];
+  const env = others.length === 0 ? `the \`env\` of container \`${first.ref.name}\` in ${first.workloadName}` : 'the `env` of each of these containers';
+  return shared === undefined ? env : `ConfigMap \`${shared}\` (already loaded with \`envFrom\`) or ${env}`;
 }

@@ -790,6 +790,9 @@ class FileWalker {
     if (source?.env !== undefined) {
       connection.hostEnv = source.env;
       connection.text = nodeText(fallbackOf!, this.sourceFile);
+    } else {
+      const guard = this.envGuardOf(literal);
+      if (guard !== undefined) connection.hostEnv = guard;
     }
     this.facts.connections.push(connection);
   }
@@ -805,7 +808,30 @@ class FileWalker {
     if (port !== undefined && Number.isInteger(port)) connection.port = port;
     if (option.port?.env !== undefined) connection.portEnv = option.port.env;
     connection.text = nodeText(property, this.sourceFile);
+    if (connection.hostEnv === undefined) {
+      const guard = this.envGuardOf(property);
+      if (guard !== undefined) connection.hostEnv = guard;
+    }
     this.facts.connections.push(connection);
+  }
+
+  /**
+   * `REDIS_URL ? new IORedis(REDIS_URL) : new IORedis({ host: 'redis' })`: the literal host is only
+   * the fallback for an unset variable. The variable, when the `else` branch holding `node` is chosen
+   * by testing one (`process.env.X`, or a name destructured from `process.env`).
+   */
+  private envGuardOf(node: ts.Node): string | undefined {
+    let child: ts.Node = node;
+    for (let parent = node.parent, step = 0; parent !== undefined && step < 8; child = parent, parent = parent.parent, step++) {
+      if (parent.kind !== K.ConditionalExpression || (parent as ts.ConditionalExpression).whenFalse !== child) continue;
+      const condition = skipWrappers((parent as ts.ConditionalExpression).condition);
+      if (condition.kind === K.Identifier) {
+        const name = (condition as ts.Identifier).text;
+        return this.facts.envReads.some((read) => read.name === name) ? name : undefined;
+      }
+      return valueSource(condition)?.env;
+    }
+    return undefined;
   }
 
   // ---- env reads -----------------------------------------------------------------------------
