@@ -8,10 +8,10 @@ import pLimit from 'p-limit';
 import { parseAllDocuments, parse as parseYaml, stringify } from 'yaml';
 import type { AuditError, Span } from '../findings.js';
 import { readFileText } from '../file-text.js';
-import type { ClusterModel, FieldPath, ManifestSet, Resource } from './cluster-model.js';
+import type { ClusterModel, FieldPath, ManifestSet, MergeHistory, Resource } from './cluster-model.js';
 import { KUSTOMIZATION_FILE_NAMES, overlayRoots, readKustomization, reachableResourceFiles, type Kustomization } from './kustomization.js';
 import { findKustomizeEngine, renderOverlay, type KustomizeEngine } from './kustomize.js';
-import { documentLocator, renderedLocator, type Origin, type YamlFiles } from './origin-map.js';
+import { documentLocator, renderedLocator, renderedMergeHistory, type Origin, type RenderedObject, type YamlFiles } from './origin-map.js';
 import { validateResources } from './schema.js';
 import type { KubeVersion } from './removed-apis.js';
 import { isRecord } from './plain-data.js';
@@ -218,9 +218,10 @@ function isKubernetesObject(data: unknown): data is Record<string, unknown> {
   );
 }
 
-function resource(object: Record<string, unknown>, locate: (path: FieldPath) => Span): Resource {
+function resource(object: Record<string, unknown>, locate: (path: FieldPath) => Span, mergeHistory?: () => MergeHistory): Resource {
   const metadata = isRecord(object.metadata) ? object.metadata : {};
   return {
+    ...(mergeHistory === undefined ? {} : { mergeHistory }),
     apiVersion: String(object.apiVersion),
     kind: String(object.kind),
     name: typeof metadata.name === 'string' ? metadata.name : '',
@@ -251,7 +252,8 @@ async function renderSet(
     if (!isKubernetesObject(object)) continue;
     const { origin, transformedBy } = takeBuildAnnotations(object, rendered.toCwdPath);
     objects.push(object);
-    resources.push(resource(object, renderedLocator({ object, ...(origin === undefined ? {} : { origin }), transformedBy, fallback }, files)));
+    const renderedObject: RenderedObject = { object, ...(origin === undefined ? {} : { origin }), transformedBy, fallback };
+    resources.push(resource(object, renderedLocator(renderedObject, files), () => renderedMergeHistory(renderedObject, files)));
   }
   return {
     source: overlay,
