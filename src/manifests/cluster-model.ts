@@ -53,6 +53,15 @@ export interface Resource {
   schemaIssues: SchemaIssue[];
 }
 
+/** A ConfigMap or Secret a kustomize generator makes, known by name only. */
+export interface GeneratorOutput {
+  kind: 'ConfigMap' | 'Secret';
+  /** The generator's `name`, before the hash suffix kustomize appends (and rewrites references to). */
+  name: string;
+  /** The generator entry in its kustomization. */
+  location: Span;
+}
+
 /** One unit manifest rules run over: a rendered kustomize overlay, or the plain YAML files outside any kustomization. */
 export interface ManifestSet {
   /** The overlay folder (`deploy/k8s/overlays/prod`), or `plain manifests`. */
@@ -68,6 +77,13 @@ export interface ManifestSet {
    * `image: api` naming one is a placeholder the tool replaces, not an untagged image.
    */
   builtImages: ReadonlySet<string>;
+  /**
+   * Plain manifests only: the ConfigMaps and Secrets that `configMapGenerator`/`secretGenerator`
+   * entries of kustomizations that were not rendered will make. They are not objects of the set
+   * (their data, hash suffix and namespace are the engine's), but a reference to one is not dangling.
+   * A rendered overlay holds the generated objects themselves.
+   */
+  generatorOutputs: readonly GeneratorOutput[];
   /** The rendered manifests as YAML text, without k8s-audit's build annotations, for the report folder. */
   renderedYaml?: string;
 }
