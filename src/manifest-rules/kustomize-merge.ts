@@ -1,6 +1,7 @@
 import type { RelatedLocation } from '../findings.js';
 import type { AppliedMergePatch, FieldPath } from '../manifests/cluster-model.js';
 import { parseImageReference } from '../manifests/image-reference.js';
+import { mergeKeyValue } from '../manifests/origin-map.js';
 import { isRecord, valueAt } from '../manifests/plain-data.js';
 import { podSpecs, workloadName } from '../manifests/pod-templates.js';
 import { defineManifestRule } from '../rule.js';
@@ -13,8 +14,8 @@ type Entry = Record<string, unknown>;
  * (a sidecar added next to the app is a merge by design); `replaces` says why, or nothing.
  */
 interface MergedList {
+  /** The list's field; its merge key is kustomize's (`name`, `mountPath`, `containerPort`). */
   field: string;
-  key: string;
   /** `container \`api\``, `env var \`DB_URL\` of container \`api\``. */
   label(key: string): string;
   replaces(survivor: Entry, added: Entry, pod: PodFacts): string | undefined;
@@ -44,15 +45,14 @@ const VOLUME_SOURCES: readonly { path: FieldPath; noun: string }[] = [
 ];
 
 const CONTAINER_LISTS: readonly MergedList[] = [
-  { field: 'containers', key: 'name', label: (name) => `container \`${name}\``, replaces: (s, a) => sameImage(s, a) ?? samePort(s, a) },
-  { field: 'initContainers', key: 'name', label: (name) => `init container \`${name}\``, replaces: (s, a) => sameImage(s, a) },
+  { field: 'containers', label: (name) => `container \`${name}\``, replaces: (s, a) => sameImage(s, a) ?? samePort(s, a) },
+  { field: 'initContainers', label: (name) => `init container \`${name}\``, replaces: (s, a) => sameImage(s, a) },
 ];
 
 const POD_LISTS: readonly MergedList[] = [
   ...CONTAINER_LISTS,
   {
     field: 'volumes',
-    key: 'name',
     label: (name) => `volume \`${name}\``,
     replaces(survivor, added, pod) {
       if (!pod.mounted.has(String(survivor.name))) return 'no container mounts the old one any more';
@@ -67,7 +67,6 @@ function containerFieldLists(container: string): MergedList[] {
   return [
     {
       field: 'env',
-      key: 'name',
       label: (key) => `env var \`${key}\` of container \`${container}\``,
       // A renamed variable keeps its source, or a value too long to be shared by chance (a URL, a host).
       replaces: (s, a) =>
@@ -79,13 +78,11 @@ function containerFieldLists(container: string): MergedList[] {
     },
     {
       field: 'volumeMounts',
-      key: 'mountPath',
       label: (key) => `mount \`${key}\` of container \`${container}\``,
       replaces: (s, a) => (s.name !== undefined && s.name === a.name ? `same volume \`${String(s.name)}\`` : undefined),
     },
     {
       field: 'ports',
-      key: 'containerPort',
       label: (key) => `port ${key} of container \`${container}\``,
       replaces: (s, a) => (s.name !== undefined && s.name === a.name ? `same name \`${String(s.name)}\`` : undefined),
     },
@@ -101,8 +98,6 @@ interface Leftover {
   survivors: { label: string; replacedBy?: string }[];
 }
 
-const keyOf = (item: unknown, key: string): string | undefined => (isRecord(item) && item[key] !== undefined ? String(item[key]) : undefined);
-
 /**
  * Entries of the rendered list that existed before the patch (in the origin file or an earlier
  * patch) and that the patch does not name, when the patch also adds entries of its own; nothing
@@ -111,10 +106,11 @@ const keyOf = (item: unknown, key: string): string | undefined => (isRecord(item
 function leftover(list: MergedList, patchPath: FieldPath, patchList: unknown, renderedList: unknown, before: readonly unknown[], pod: PodFacts): Leftover | undefined {
   if (!Array.isArray(patchList) || !Array.isArray(renderedList)) return undefined;
   if (patchList.some((item) => isRecord(item) && '$patch' in item)) return undefined;
-  const mentioned = new Set(patchList.map((item) => keyOf(item, list.key)));
-  const known = new Set(before.flatMap((items) => (Array.isArray(items) ? items.map((item) => keyOf(item, list.key)) : [])));
+  const keyOf = (item: unknown) => mergeKeyValue(list.field, item);
+  const mentioned = new Set(patchList.map(keyOf));
+  const known = new Set(before.flatMap((items) => (Array.isArray(items) ? items.map(keyOf) : [])));
   const keyed = renderedList.filter(isRecord).flatMap((item) => {
-    const key = keyOf(item, list.key);
+    const key = keyOf(item);
     return key === undefined ? [] : [{ key, item }];
   });
   const survivors = keyed.filter(({ key }) => known.has(key) && !mentioned.has(key));
@@ -134,7 +130,7 @@ function leftover(list: MergedList, patchPath: FieldPath, patchList: unknown, re
 }
 
 function byName(items: unknown, name: string): Entry | undefined {
-  return Array.isArray(items) ? items.filter(isRecord).find((item) => keyOf(item, 'name') === name) : undefined;
+  return Array.isArray(items) ? items.filter(isRecord).find((item) => item.name === name) : undefined;
 }
 
 /** The leftovers of one patch in one pod spec: the pod's lists, then the lists of each container the patch names. */
@@ -156,7 +152,7 @@ function leftoversOf(patch: AppliedMergePatch, before: readonly Entry[], podPath
     const patchContainers = patchPod[field];
     if (!Array.isArray(patchContainers)) continue;
     patchContainers.forEach((patchContainer, index) => {
-      const name = keyOf(patchContainer, 'name');
+      const name = mergeKeyValue(field, patchContainer);
       const rendered = name === undefined ? undefined : byName(pod[field], name);
       if (name === undefined || rendered === undefined || !isRecord(patchContainer)) return;
       const beforeContainers = beforePods.map((source) => byName(source[field], name));

@@ -481,6 +481,12 @@ function mergeKeyFor(listField: string, item: unknown): string | undefined {
   return keys.find((key) => item[key] !== undefined);
 }
 
+/** The value an item of a strategic-merge list is merged by (`api` for a container, `/cache` for a mount); `undefined` for lists without a key. */
+export function mergeKeyValue(listField: string, item: unknown): string | undefined {
+  const key = mergeKeyFor(listField, item);
+  return key === undefined || !isRecord(item) ? undefined : String(item[key]);
+}
+
 function mergeKeyMapper(object: Record<string, unknown>): IndexMapper {
   return (items, parentPath, index) => {
     const field = parentPath[parentPath.length - 1];
