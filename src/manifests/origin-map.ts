@@ -79,7 +79,7 @@ export function renderedMergeHistory(rendered: RenderedObject, files: YamlFiles)
   const { originSource, facts, kustomizations } = historyOf(rendered, files);
   const patches: AppliedMergePatch[] = [];
   for (const file of kustomizations) {
-    for (const { patch, target } of strategicPatchesOf(file, files)) {
+    for (const { patch, target } of patchDocumentsOf(file, files)) {
       if (Array.isArray(patch.data) || !isRecord(patch.data) || !patchSelects(patch.data, target, facts)) continue;
       patches.push({
         data: patch.data,
@@ -182,14 +182,13 @@ function editsOf(kustomization: YamlFile, files: YamlFiles): Edit[] {
   const edits: Edit[] = [];
   const document = kustomization.documents[0];
   const data = firstRecord(kustomization);
-  const dir = kustomization.file.includes('/') ? kustomization.file.slice(0, kustomization.file.lastIndexOf('/')) : '.';
-  const fileAt = (relative: string) => files(path.posix.join(dir, relative));
+  const fileAt = filesBeside(kustomization, files);
   const pairSpan = (path: FieldPath) => {
     const match = document === undefined ? undefined : matchPath(document.doc.contents as Node | null, path, sameIndex, document.doc);
     return match === undefined || match.depth < path.length ? undefined : spanAt(kustomization, match.start, match.end);
   };
 
-  for (const { patch, target } of strategicPatchesOf(kustomization, files)) edits.push(patchEdit(patch, target));
+  for (const { patch, target } of patchDocumentsOf(kustomization, files)) edits.push(patchEdit(patch, target));
   if (typeof data.namespace === 'string') exactEdit(edits, ['metadata', 'namespace'], pairSpan(['namespace']));
   const nameSpan = typeof data.namePrefix === 'string' ? pairSpan(['namePrefix']) : typeof data.nameSuffix === 'string' ? pairSpan(['nameSuffix']) : undefined;
   exactEdit(edits, ['metadata', 'name'], nameSpan);
@@ -245,6 +244,12 @@ function editsOf(kustomization: YamlFile, files: YamlFiles): Edit[] {
   return edits;
 }
 
+/** Reads a file named relative to the kustomization's folder. */
+function filesBeside(kustomization: YamlFile, files: YamlFiles): (relative: string) => YamlFile | undefined {
+  const dir = kustomization.file.includes('/') ? kustomization.file.slice(0, kustomization.file.lastIndexOf('/')) : '.';
+  return (relative) => files(path.posix.join(dir, relative));
+}
+
 /** A `patchesStrategicMerge` or `patches` document with the target its entry names; a JSON6902 patch under `patches` parses to a list. */
 interface PatchEntry {
   patch: PatchDocument;
@@ -254,14 +259,13 @@ interface PatchEntry {
 const patchesCache = new WeakMap<YamlFile, PatchEntry[]>();
 
 /** The kustomization's `patchesStrategicMerge` then `patches` documents, in kustomize's order, read once. */
-function strategicPatchesOf(kustomization: YamlFile, files: YamlFiles): PatchEntry[] {
+function patchDocumentsOf(kustomization: YamlFile, files: YamlFiles): PatchEntry[] {
   const cached = patchesCache.get(kustomization);
   if (cached !== undefined) return cached;
   const entries: PatchEntry[] = [];
   const document = kustomization.documents[0];
   const data = firstRecord(kustomization);
-  const dir = kustomization.file.includes('/') ? kustomization.file.slice(0, kustomization.file.lastIndexOf('/')) : '.';
-  const fileAt = (relative: string) => files(path.posix.join(dir, relative));
+  const fileAt = filesBeside(kustomization, files);
   const node = (path: FieldPath) => (document === undefined ? undefined : (document.doc.getIn(path, true) as Node | undefined));
   (Array.isArray(data.patchesStrategicMerge) ? data.patchesStrategicMerge : []).forEach((entry, index) => {
     if (typeof entry !== 'string') return;
