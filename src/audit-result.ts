@@ -26,6 +26,37 @@ export interface RenderedManifest {
   yaml: string;
 }
 
+/** A container of a workload, the package it runs, and its scale in each overlay (the report's Workloads table). */
+export interface WorkloadReport {
+  /** `Deployment/api`. */
+  workload: string;
+  container: string;
+  image?: string;
+  /** The package folder, when the container was linked to one; absent means not linked (never guessed). */
+  package?: string;
+  /** How it was linked: "image `csv-portal-api` is the package's name", "`workloads` in the config". */
+  linkedBy?: string;
+  /** The source file the container starts, and what named it. */
+  entry?: string;
+  entryFrom?: string;
+  /** Per manifest set (overlay folder, or `plain manifests`). */
+  overlays: { source: string; replicas: number; autoscaled: boolean }[];
+}
+
+/** One variable the code of a linked container reads, against what each overlay provides (the Environment contract). */
+export interface EnvContractEntry {
+  workload: string;
+  container: string;
+  variable: string;
+  /** Read somewhere without a fallback (switches such as `=== 'true'` are never required). */
+  required: boolean;
+  default?: string;
+  /** `file:line` of the reads. */
+  readAt: string[];
+  /** Per manifest set: "ConfigMap `api-config`", "Dockerfile `ENV` (…)", "nobody", "unknown: Secret `x` (…)". */
+  providedBy: { source: string; by: string }[];
+}
+
 export interface AuditResult {
   tool: { name: string; version: string };
   scope: {
@@ -41,6 +72,8 @@ export interface AuditResult {
   /** Sorted by file, line, column, rule. */
   findings: ReportedFinding[];
   manifests: ManifestReport[];
+  workloads: WorkloadReport[];
+  env: EnvContractEntry[];
   renderedManifests: RenderedManifest[];
   errors: AuditError[];
 }

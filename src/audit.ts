@@ -4,6 +4,9 @@ import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { discover } from './discover.js';
+import { buildLinks } from './link/build-links.js';
+import { envContract, workloadsReport } from './link/contract.js';
+import type { WorkloadPackages } from './link/workload-package.js';
 import { readFileText } from './file-text.js';
 import type { AuditResult, ManifestReport, ReportedFinding, Snippet } from './audit-result.js';
 import { compareSpans, type AuditError } from './findings.js';
@@ -13,11 +16,11 @@ import { buildClusterModel, RENDERED_MARKER } from './manifests/build-cluster-mo
 import type { ManifestSet } from './manifests/cluster-model.js';
 import type { KubeVersion } from './manifests/removed-apis.js';
 import type { Rule } from './rule.js';
-import { sourceRules } from './rules/index.js';
+import { crossRules, sourceRules } from './rules/index.js';
 import { countByLevel, describeOverlays, runRules, type RawFinding } from './run-rules.js';
 import { buildAppModel } from './source/build-app-model.js';
 
-export const allRules: readonly Rule[] = [...sourceRules, ...manifestRules];
+export const allRules: readonly Rule[] = [...sourceRules, ...crossRules, ...manifestRules];
 
 const packageJson = createRequire(import.meta.url)('../package.json') as { name: string; version: string };
 export const TOOL = { name: packageJson.name, version: packageJson.version } as const;
@@ -38,6 +41,8 @@ export interface AuditOptions {
   exclude?: string[];
   /** The Kubernetes release the manifests target (`--kube-version`); default `DEFAULT_KUBE_VERSION`. */
   kubeVersion?: KubeVersion;
+  /** Workload (`Deployment/api` or `api`) → package folder, for images not named after their package. */
+  workloads?: WorkloadPackages;
 }
 
 export async function audit(options: AuditOptions): Promise<AuditResult> {
@@ -50,7 +55,7 @@ export async function audit(options: AuditOptions): Promise<AuditResult> {
     ...discovery.helmCharts.map((chart) => ({ file: chart, message: 'Helm chart not rendered (k8s-audit does not render Helm yet): its templates and values were not audited' })),
   ];
 
-  const needsSource = rules.some((rule) => rule.kind === 'source');
+  const needsSource = rules.some((rule) => rule.kind !== 'manifest');
   const { app, errors: sourceErrors } = needsSource
     ? buildAppModel({ cwd, sources: discovery.sources, packages: discovery.packages })
     : { app: { packages: discovery.packages, files: [] }, errors: [] };
@@ -67,7 +72,18 @@ export async function audit(options: AuditOptions): Promise<AuditResult> {
   });
   errors.push(...clusterErrors);
 
-  const { findings: raw, ruleErrors } = runRules(rules, app, cluster);
+  const { links, errors: linkErrors } = buildLinks({
+    cwd,
+    app,
+    cluster,
+    dockerfiles: discovery.dockerfiles,
+    templates: discovery.templates,
+    scripts: discovery.scripts,
+    ...(options.workloads === undefined ? {} : { workloads: options.workloads }),
+  });
+  errors.push(...linkErrors);
+
+  const { findings: raw, ruleErrors } = runRules(rules, app, cluster, links);
   for (const { ruleId, message } of ruleErrors) errors.push({ file: `rule:${ruleId}`, message: `rule failed: ${message}` });
 
   const findings = attachSnippetsAndFingerprints(raw, cwd, options.paths);
@@ -91,6 +107,8 @@ export async function audit(options: AuditOptions): Promise<AuditResult> {
     summary: countByLevel(findings),
     findings,
     manifests,
+    workloads: workloadsReport(links),
+    env: envContract(links, app),
     renderedManifests,
     errors: uniqueErrors(errors),
   };

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { AuditResult } from './audit-result.js';
 import { allRules, audit, TOOL } from './audit.js';
+import { runCommentCommand } from './comment/command.js';
 import { LEVELS, levelRank, type Level } from './findings.js';
 import { DEFAULT_KUBE_VERSION, parseKubeVersion, type KubeVersion } from './manifests/removed-apis.js';
 import { toPosixRelative } from './posix-paths.js';
@@ -101,6 +102,8 @@ function parseCli(argv: string[]): CliOptions | 'help' | 'version' {
 }
 
 async function main(argv: string[]): Promise<number> {
+  // Subcommands own their options and help; everything else is the audit (a folder named comment: ./comment).
+  if (argv[0] === 'comment') return runCommentCommand(argv.slice(1), { env: process.env, stdout: (text) => process.stdout.write(text), stderr: (text) => process.stderr.write(text) });
   const options = parseCli(argv);
   if (options === 'help') {
     process.stdout.write(HELP);

@@ -51,6 +51,8 @@ export interface Discovery {
   dockerfiles: string[];
   /** Config templates (`*.template`, `*.conf`) for placeholder checks. */
   templates: string[];
+  /** Shell scripts (`*.sh`): entrypoint scripts that fill template placeholders. */
+  scripts: string[];
   packages: PackageInfo[];
   errors: AuditError[];
 }
@@ -73,6 +75,7 @@ export async function discover({ cwd, paths, excludeDirs = [] }: DiscoverOptions
     kustomizationDirs: [],
     dockerfiles: [],
     templates: [],
+    scripts: [],
     packages: [],
     errors: [],
   };
@@ -107,7 +110,7 @@ export async function discover({ cwd, paths, excludeDirs = [] }: DiscoverOptions
   }
   const relatives = new Set(candidates.map((candidate) => candidate.relative));
   for (const candidate of candidates) classify(candidate, relatives, result);
-  for (const list of [result.sources, result.yamlFiles, result.kustomizationDirs, result.dockerfiles, result.templates, result.helmCharts]) {
+  for (const list of [result.sources, result.yamlFiles, result.kustomizationDirs, result.dockerfiles, result.templates, result.scripts, result.helmCharts]) {
     list.sort();
   }
   result.packages.sort((a, b) => (a.dir < b.dir ? -1 : a.dir > b.dir ? 1 : 0));
@@ -142,6 +145,8 @@ function classify({ inRoot, relative }: Candidate, allFiles: ReadonlySet<string>
     result.dockerfiles.push(relative);
   } else if (extension === '.template' || extension === '.conf') {
     result.templates.push(relative);
+  } else if (extension === '.sh') {
+    result.scripts.push(relative);
   }
 }
 

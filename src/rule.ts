@@ -3,6 +3,7 @@
 // checked by the compiler and the engine stays the only thing that runs rules.
 import type { Category, Effort, Level, RelatedLocation, Span } from './findings.js';
 import type { AppModel } from './source/app-model.js';
+import type { LinkModel, SetLinks } from './link/link-model.js';
 import type { ManifestSet } from './manifests/cluster-model.js';
 
 export interface RuleDocs {
@@ -39,7 +40,8 @@ export type Report = (input: ReportInput) => void;
 
 export interface SourceRule extends RuleMeta {
   kind: 'source';
-  check(context: { app: AppModel; report: Report }): void;
+  /** `links` says which workloads run each file, for messages that name them; empty without manifests. */
+  check(context: { app: AppModel; links: LinkModel; report: Report }): void;
 }
 
 export interface ManifestRule extends RuleMeta {
@@ -48,7 +50,14 @@ export interface ManifestRule extends RuleMeta {
   check(context: { cluster: ManifestSet; report: Report }): void;
 }
 
-export type Rule = SourceRule | ManifestRule;
+/** A rule that compares what the code needs with what a manifest set gives its workloads. */
+export interface CrossRule extends RuleMeta {
+  kind: 'cross';
+  /** Called once per manifest set in which at least one container runs a scanned package. */
+  check(context: { app: AppModel; links: SetLinks; report: Report }): void;
+}
+
+export type Rule = SourceRule | ManifestRule | CrossRule;
 
 export function defineSourceRule(rule: Omit<SourceRule, 'kind'>): SourceRule {
   return { kind: 'source', ...rule };
@@ -56,4 +65,8 @@ export function defineSourceRule(rule: Omit<SourceRule, 'kind'>): SourceRule {
 
 export function defineManifestRule(rule: Omit<ManifestRule, 'kind'>): ManifestRule {
   return { kind: 'manifest', ...rule };
+}
+
+export function defineCrossRule(rule: Omit<CrossRule, 'kind'>): CrossRule {
+  return { kind: 'cross', ...rule };
 }

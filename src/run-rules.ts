@@ -2,6 +2,7 @@
 // rules run once per manifest set; a base line reported by several overlays becomes one
 // finding that names them all.
 import type { Finding, Level } from './findings.js';
+import type { LinkModel } from './link/link-model.js';
 import type { ClusterModel, ManifestSet } from './manifests/cluster-model.js';
 import type { ReportInput, Rule } from './rule.js';
 import type { AppModel } from './source/app-model.js';
@@ -18,7 +19,9 @@ export function runRules(
   rules: readonly Rule[],
   app: AppModel,
   cluster: ClusterModel,
+  links: LinkModel,
 ): { findings: RawFinding[]; ruleErrors: RuleError[] } {
+  const linkedSets = links.sets.filter((set) => set.containers.some((container) => container.package !== undefined));
   const findings: RawFinding[] = [];
   const ruleErrors: RuleError[] = [];
   for (const rule of rules) {
@@ -37,9 +40,11 @@ export function runRules(
     });
     try {
       if (rule.kind === 'source') {
-        rule.check({ app, report: (input) => findings.push(toFinding(input)) });
+        rule.check({ app, links, report: (input) => findings.push(toFinding(input)) });
+      } else if (rule.kind === 'manifest') {
+        findings.push(...runPerSet(cluster.sets, (set) => set, (set, report) => rule.check({ cluster: set, report }), toFinding));
       } else {
-        findings.push(...runManifestRule(rule.check, cluster.sets, toFinding));
+        findings.push(...runPerSet(linkedSets, (set) => set.set, (set, report) => rule.check({ app, links: set, report }), toFinding));
       }
     } catch (error) {
       // One broken rule must not take the audit down; the error names it.
@@ -49,23 +54,23 @@ export function runRules(
   return { findings, ruleErrors };
 }
 
-function runManifestRule(
-  check: (context: { cluster: ManifestSet; report: (input: ReportInput) => void }) => void,
-  sets: readonly ManifestSet[],
+/** Runs a manifest or cross rule once per manifest set. */
+function runPerSet<T>(
+  sets: readonly T[],
+  manifestSetOf: (set: T) => ManifestSet,
+  check: (set: T, report: (input: ReportInput) => void) => void,
   toFinding: (input: ReportInput) => RawFinding,
 ): RawFinding[] {
   // The same location and message from several overlays is one finding; the overlays are listed.
   const byKey = new Map<string, { finding: RawFinding; overlays: string[] }>();
   for (const set of sets) {
-    check({
-      cluster: set,
-      report: (input) => {
-        const finding = toFinding(input);
-        const key = [finding.file, finding.line, finding.column, finding.severity, finding.message, finding.workload].join('\0');
-        const entry = byKey.get(key) ?? { finding, overlays: [] };
-        if (set.kind === 'overlay' && !entry.overlays.includes(set.source)) entry.overlays.push(set.source);
-        byKey.set(key, entry);
-      },
+    const { kind, source } = manifestSetOf(set);
+    check(set, (input) => {
+      const finding = toFinding(input);
+      const key = [finding.file, finding.line, finding.column, finding.severity, finding.message, finding.workload].join('\0');
+      const entry = byKey.get(key) ?? { finding, overlays: [] };
+      if (kind === 'overlay' && !entry.overlays.includes(source)) entry.overlays.push(source);
+      byKey.set(key, entry);
     });
   }
   return [...byKey.values()].map(({ finding, overlays }) => (overlays.length === 0 ? finding : { ...finding, overlays: overlays.sort() }));

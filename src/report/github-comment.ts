@@ -16,7 +16,16 @@ const TABLE_MESSAGE_LENGTH = 300;
 /** Room kept for the note that says how many findings were left out. */
 const NOTE_RESERVE = 400;
 
-export function renderGithubComment(result: AuditResult, options: ReportOptions = {}): string {
+/**
+ * What the comment shows of a result. Narrower than AuditResult on purpose: `k8s-audit comment`
+ * rebuilds exactly this from the JSON report (see src/comment/report-file.ts).
+ */
+export type CommentInput = Pick<AuditResult, 'summary' | 'findings' | 'errors'> & {
+  /** With a baseline: the findings it hid and those not in it (the JSON report's `summary.baseline`, from the resolve stage). */
+  baseline?: { known: number; new: number };
+};
+
+export function renderGithubComment(result: CommentInput, options: ReportOptions = {}): string {
   const ordered = LEVELS.flatMap((level) => result.findings.filter((finding) => finding.severity === level));
   const head = [COMMENT_MARKER, '## Kubernetes readiness audit', verdict(result), countsTable(result), topFindings(ordered, options), errorsLine(result)]
     .filter((part) => part !== '')
@@ -24,14 +33,14 @@ export function renderGithubComment(result: AuditResult, options: ReportOptions 
   return `${head}${details(ordered, options, COMMENT_LIMIT - head.length - NOTE_RESERVE)}\n`;
 }
 
-function verdict(result: AuditResult): string {
+function verdict(result: CommentInput): string {
   const { P0, P1, P2 } = result.summary;
   if (P0 > 0) return `❌ **${plural(P0, 'P0 finding')}**${P1 > 0 ? `, ${P1} P1` : ''}${P2 > 0 ? `, ${P2} P2` : ''}`;
   if (P1 > 0) return `⚠️ **${plural(P1, 'P1 finding')}**, no P0${P2 > 0 ? `; ${P2} P2` : ''}`;
   return `✅ **no P0 or P1 findings**${P2 > 0 ? ` (${P2} P2)` : ''}`;
 }
 
-function countsTable(result: AuditResult): string {
+function countsTable(result: CommentInput): string {
   return markdownTable(
     [['Level', 'Meaning', 'Findings'], ...LEVELS.map((level) => [LEVEL_BADGES[level], LEVEL_TITLES[level], String(result.summary[level])])],
     { alignDelimiters: false },
@@ -51,7 +60,7 @@ function topFindings(ordered: readonly ReportedFinding[], options: ReportOptions
   return [title, markdownTable([['Level', 'Rule', 'Location', 'Finding'], ...rows], { alignDelimiters: false })].join('\n\n');
 }
 
-function errorsLine(result: AuditResult): string {
+function errorsLine(result: CommentInput): string {
   const count = result.errors.length;
   return count === 0 ? '' : `⚠️ ${plural(count, 'input')} could not be fully audited; the full report lists them.`;
 }
@@ -127,11 +136,11 @@ function detailEntry(finding: ReportedFinding, options: ReportOptions): string {
 function location(finding: ReportedFinding, options: ReportOptions, inTable: boolean): string {
   const text = inTable ? tableCell(`${finding.file}:${finding.line}`) : `${finding.file}:${finding.line}`;
   if (options.repository === undefined || options.headSha === undefined) return `\`${text}\``;
-  return `[\`${text}\`](${fileLink(options.repository, options.headSha, finding.file, finding.line)})`;
+  return `[\`${text}\`](${fileLink(options.repository, options.headSha, finding.file, finding.line, options.serverUrl)})`;
 }
 
-export function fileLink(repository: string, headSha: string, file: string, line: number): string {
-  return `https://github.com/${repository}/blob/${headSha}/${encodePath(file)}#L${line}`;
+export function fileLink(repository: string, headSha: string, file: string, line: number, serverUrl = 'https://github.com'): string {
+  return `${serverUrl}/${repository}/blob/${headSha}/${encodePath(file)}#L${line}`;
 }
 
 /** Table cells: a `|` would end the cell and a newline the row. */

@@ -17,8 +17,10 @@ export interface ReportOptions {
   rules?: readonly RuleMeta[];
   /** The commit the PR comment links lines at. */
   headSha?: string;
-  /** `owner/name` on github.com, for the PR comment's links; with `headSha`, locations become links. */
+  /** `owner/name`, for the PR comment's links; with `headSha`, locations become links. */
   repository?: string;
+  /** Where `repository` lives when it is not github.com: GitHub Enterprise Server's `GITHUB_SERVER_URL`. */
+  serverUrl?: string;
 }
 
 export type Reporter = (result: AuditResult, options?: ReportOptions) => string;

@@ -8,6 +8,8 @@ export function renderJson(result: AuditResult): string {
     summary: result.summary,
     findings: result.findings.map(contractFinding),
     manifests: result.manifests,
+    workloads: result.workloads,
+    env: result.env,
     errors: result.errors,
   };
   return `${JSON.stringify(report, null, 2)}\n`;

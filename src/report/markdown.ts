@@ -17,6 +17,8 @@ export function renderMarkdown(result: AuditResult, options: ReportOptions = {})
     overlaySummary(result),
     ...LEVELS.map((level) => levelSection(level, numbered)),
     summaryTable(numbered),
+    workloadsSection(result),
+    envContractSection(result),
     manifestsSection(result),
     errorsSection(result),
   ];
@@ -125,6 +127,46 @@ function summaryTable(numbered: NumberedFinding[]): string {
     finding.effort,
   ]);
   return ['## All findings', markdownTable([['#', 'Level', 'Rule', 'Location', 'Workload', 'Effort'], ...rows])].join('\n\n');
+}
+
+function workloadsSection(result: AuditResult): string {
+  if (result.workloads.length === 0) return '';
+  const rows = result.workloads.map((w) => [
+    `\`${w.workload}\``,
+    `\`${w.container}\``,
+    w.package === undefined ? 'not linked (no package is named after its image; map it with `workloads` in the config)' : `\`${w.package}\` — ${w.linkedBy ?? ''}`,
+    w.entry === undefined ? '' : `\`${w.entry}\` (${w.entryFrom ?? ''})`,
+    w.overlays.map((o) => `\`${o.source}\`: ${o.autoscaled ? `HPA, up to ${o.replicas}` : o.replicas}`).join('<br>'),
+  ]);
+  return [
+    '## Workloads',
+    'Which package each container runs, and so which code the cross checks (environment, backing services, volumes, templates) hold it to.',
+    markdownTable([['Workload', 'Container', 'Package', 'Starts', 'Replicas per overlay'], ...rows]),
+  ].join('\n\n');
+}
+
+function envContractSection(result: AuditResult): string {
+  if (result.env.length === 0) return '';
+  const groups = new Map<string, typeof result.env>();
+  for (const entry of result.env) {
+    const key = `\`${entry.workload}\` — container \`${entry.container}\``;
+    groups.set(key, [...(groups.get(key) ?? []), entry]);
+  }
+  const tables = [...groups].map(([title, entries]) => {
+    const rows = entries.map((entry) => {
+      const distinct = [...new Set(entry.providedBy.map((p) => p.by))];
+      const providedBy = distinct.length === 1 ? distinct[0]! : entry.providedBy.map((p) => `\`${p.source}\`: ${p.by}`).join('<br>');
+      return [
+        `\`${entry.variable}\``,
+        entry.required ? 'yes' : 'no',
+        entry.default === undefined ? '' : `\`${entry.default.replace(/\|/g, '\\|')}\``,
+        entry.readAt.map((site) => `\`${site}\``).join('<br>'),
+        providedBy,
+      ];
+    });
+    return [`### ${title}`, markdownTable([['Variable', 'Required', 'Default', 'Read at', 'Provided by'], ...rows])].join('\n\n');
+  });
+  return ['## Environment contract', 'Every variable the code of each linked container reads, against what the manifests give it.', ...tables].join('\n\n');
 }
 
 function manifestsSection(result: AuditResult): string {

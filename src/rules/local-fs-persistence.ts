@@ -1,6 +1,9 @@
 // Files written at runtime to the pod's own disk (anywhere but the temp dir): lost when the pod
 // goes, invisible to the other replicas.
 import type { RelatedLocation } from '../findings.js';
+import { originValue } from '../link/describe.js';
+import type { LinkedContainer, LinkModel } from '../link/link-model.js';
+import { mountFor } from '../link/mounts.js';
 import { defineSourceRule } from '../rule.js';
 import { handlerText } from '../source/call-graph.js';
 import type { FsCall, PathInfo } from '../source/app-model.js';
@@ -23,7 +26,7 @@ export default defineSourceRule({
     why: 'A container filesystem is ephemeral and private to one pod: files written at runtime vanish on restart, reschedule or rollout, and a request routed to another replica cannot find them. A ReadWriteOnce volume keeps them across restarts but still cannot be shared by several replicas.',
     fix: 'Store the files in object storage (S3, GCS, MinIO) or the database and serve them from there; if a shared filesystem is unavoidable, mount a ReadWriteMany volume at that path.',
   },
-  check({ app, report }) {
+  check({ app, links, report }) {
     const groups = new Map<string, Group>();
     const reads: { key: string; call: FsCall }[] = [];
     const deletes: { key: string; call: FsCall }[] = [];
@@ -56,10 +59,16 @@ export default defineSourceRule({
       ];
       // User uploads are data the service owes back to someone, whether or not this code reads them.
       const uploads = group.writes.some((call) => call.api === 'multer');
+      const storage = storageInWorkloads(first, first.path, links);
+      // Every workload running this code writes it to shared, persistent storage: nothing to report.
+      if (storage !== undefined && storage.every((verdict) => verdict.ok)) continue;
+      const problems = (storage ?? []).filter((verdict) => !verdict.ok);
+      const severity = readBack.length > 0 || uploads || problems.some((verdict) => verdict.fatal) ? 'P0' : 'P1';
+      const deployed = problems.length === 0 ? undefined : { text: describeVerdicts(problems), persistent: problems.every((verdict) => verdict.unshared === true) };
       report({
         location: first,
-        message: describe(first, first.path, group.writes, readBack, uploads),
-        severity: readBack.length > 0 || uploads ? 'P0' : 'P1',
+        message: describe(first, first.path, group.writes, readBack, uploads, deployed, severity),
+        severity,
         related,
       });
     }
@@ -104,7 +113,94 @@ function where(call: FsCall): string {
   return handler === undefined ? (call.time === 'init' ? ' at start-up' : '') : ` in ${handler}`;
 }
 
-function describe(first: FsCall, path: PathInfo, writes: FsCall[], reads: FsCall[], uploads: boolean): string {
+interface StorageVerdict {
+  ok: boolean;
+  /** On a claim that several replicas cannot attach: persistent, but not shared. */
+  unshared?: boolean;
+  /** The directory is not configured at all: the code writes somewhere nobody meant. */
+  fatal?: boolean;
+  text: string;
+  set: string;
+}
+
+/**
+ * Where the directory lands in each workload that runs the writing file, per manifest set;
+ * undefined when no workload runs it (then only the code is judged).
+ */
+function storageInWorkloads(call: FsCall, path: PathInfo, links: LinkModel): StorageVerdict[] | undefined {
+  const verdicts: StorageVerdict[] = [];
+  for (const { set, containers } of links.sets) {
+    const setName = set.kind === 'overlay' ? `overlay \`${set.source}\`` : 'the plain manifests';
+    for (const container of containers) {
+      if (container.init || !container.files.has(call.file)) continue;
+      const verdict = storageVerdict(container, path);
+      if (verdict !== undefined) verdicts.push({ ...verdict, set: setName });
+    }
+  }
+  return verdicts.length === 0 ? undefined : verdicts;
+}
+
+function storageVerdict(container: LinkedContainer, path: PathInfo): Omit<StorageVerdict, 'set'> | undefined {
+  const workload = container.workloadName;
+  let directory: string | undefined;
+  if (path.root === 'env' && path.envVar !== undefined) {
+    const provided = container.env.get(path.envVar);
+    if (provided === undefined) {
+      return { ok: false, fatal: true, text: `\`$${path.envVar}\` is not set in ${workload}, so the files go to \`undefined/\` under the working directory` };
+    }
+    directory = originValue(provided.origin);
+    if (directory === undefined) return undefined;
+  } else if (path.root === 'absolute') {
+    directory = path.prefix;
+  } else if (path.root === 'repo' && container.dockerImage?.workdir !== undefined) {
+    const folder = (path.prefix ?? '').split('/').filter((part) => part !== '' && part !== '.').join('/');
+    directory = folder.startsWith('..') ? undefined : `${container.dockerImage.workdir.replace(/\/+$/, '')}/${folder}`;
+  }
+  if (directory === undefined || !directory.startsWith('/')) return undefined;
+  const mount = mountFor(directory, container.mounts);
+  const replicas = container.autoscaled ? `up to ${container.replicas} replicas (HPA)` : `${container.replicas} replica${container.replicas === 1 ? '' : 's'}`;
+  if (mount === undefined) return { ok: false, text: `no volume is mounted at \`${directory}\` in ${workload}` };
+  if (mount.source === 'persistentVolumeClaim' || mount.source === 'volumeClaimTemplate') {
+    const shared = mount.accessModes?.includes('ReadWriteMany') === true;
+    const scaled = container.replicas > 1 || container.autoscaled;
+    if (shared || !scaled) return { ok: true, text: '' };
+    if (mount.source === 'volumeClaimTemplate') {
+      return { ok: false, unshared: true, text: `\`${directory}\` is on each replica's own claim (\`${mount.volume}\`) while ${workload} runs ${replicas}: a file one replica writes is not on the others` };
+    }
+    return {
+      ok: false,
+      unshared: true,
+      text: `\`${directory}\` is on PVC \`${mount.claim ?? mount.volume}\` (ReadWriteOnce) while ${workload} runs ${replicas}: replicas scheduled on another node cannot attach it (Multi-Attach error) and stay in ContainerCreating`,
+    };
+  }
+  const volume = mount.source === 'emptyDir' ? 'an emptyDir' : mount.source === 'hostPath' ? 'a hostPath' : `a ${mount.source}`;
+  return { ok: false, text: `\`${directory}\` is on ${volume} volume (\`${mount.volume}\`) in ${workload}, which does not outlive the pod or its node` };
+}
+
+/** "in overlay `before`, `$JOBS_DIR` is not set …; in overlay `after`, …" — one clause per distinct problem. */
+function describeVerdicts(verdicts: readonly StorageVerdict[]): string {
+  const byText = new Map<string, string[]>();
+  for (const verdict of verdicts) byText.set(verdict.text, [...(byText.get(verdict.text) ?? []), verdict.set]);
+  return [...byText].map(([text, sets]) => `in ${describeSets([...new Set(sets)].sort())}, ${text}`).join('; ');
+}
+
+/** "overlays `local` and `prod`", "overlay `prod`", "the plain manifests". */
+function describeSets(sets: readonly string[]): string {
+  const overlays = sets.filter((set) => set.startsWith('overlay ')).map((set) => set.slice('overlay '.length));
+  const others = sets.filter((set) => !set.startsWith('overlay '));
+  const named = overlays.length === 0 ? [] : [`${overlays.length === 1 ? 'overlay' : 'overlays'} ${overlays.join(', ')}`];
+  return [...named, ...others].join(' and ');
+}
+
+function describe(
+  first: FsCall,
+  path: PathInfo,
+  writes: FsCall[],
+  reads: FsCall[],
+  uploads: boolean,
+  deployed: { text: string; persistent: boolean } | undefined,
+  severity: 'P0' | 'P1',
+): string {
   const under = path.root === 'env' ? `\`$${path.envVar ?? '?'}\`` : path.prefix !== undefined ? `\`${path.prefix}\`` : undefined;
   const target = under === undefined ? code(path.text) : `${code(path.text)} (under ${under})`;
   const writers = unique(writes.map((call) => handlerText(call) ?? 'runtime code'));
@@ -116,10 +212,14 @@ function describe(first: FsCall, path: PathInfo, writes: FsCall[], reads: FsCall
   ];
   const readText = back.length > 0 ? ` and ${back.join(' and ')}` : '';
   const consequence =
-    reads.length > 0 || uploads
-      ? "the files live on one pod's disk, so they are lost on restart and another replica cannot serve them"
-      : "the files live on one pod's disk and are lost on restart (P1: nothing in the code reads them back)";
-  const volume = path.root === 'env' ? `; \`$${path.envVar ?? '?'}\` needs shared storage (ReadWriteMany if replicas > 1)` : '';
+    deployed?.persistent === true
+      ? 'the files persist, but only for the pod that can attach the volume'
+      : reads.length > 0 || uploads
+        ? "the files live on one pod's disk, so they are lost on restart and another replica cannot serve them"
+        : `the files live on one pod's disk and are lost on restart${severity === 'P1' ? ' (P1: nothing in the code reads them back)' : ''}`;
+  const volume = deployed !== undefined
+    ? `; ${deployed.text}`
+    : path.root === 'env' ? `; \`$${path.envVar ?? '?'}\` needs shared storage (ReadWriteMany if replicas > 1)` : '';
   if (first.api === 'multer') {
     // Configured once at load; each request through its middleware stores a file there.
     const routes = first.handlers === undefined ? ' on every upload' : ` in ${list(first.handlers.map((ref) => ref.name))}`;

@@ -115,6 +115,27 @@ export interface EnvRead extends Site {
   /** The default as written (`'6379'`, `3000`), when there is one. */
   defaultText?: string;
   coercion?: EnvCoercion;
+  /** The option the value is passed as, when it is a property of an object given to a call: `concurrency` of `new Worker()`. */
+  option?: { name: string; callee: string };
+  /** Tested by an `if` that throws or exits when the variable is missing: `if (!process.env.X) throw …`. */
+  guardedByThrow?: boolean;
+}
+
+/**
+ * A network peer the code connects to, named where it is written: a URL literal
+ * (`'redis://redis:6379'`) or a `host` option (`{ host: process.env.REDIS_HOST ?? 'redis', port: 6379 }`).
+ */
+export interface Connection extends Site {
+  /** The literal host, or the fallback used when `hostEnv` is unset. */
+  host?: string;
+  /** The variable the host is read from, when it is. */
+  hostEnv?: string;
+  /** The literal port, or the port's numeric fallback. */
+  port?: number;
+  /** The variable the port is read from, when it is. */
+  portEnv?: string;
+  /** The expression as written, for messages. */
+  text: string;
 }
 
 export interface SourceFileFacts {
@@ -125,6 +146,11 @@ export interface SourceFileFacts {
   bindings: ModuleBinding[];
   fsCalls: FsCall[];
   envReads: EnvRead[];
+  connections: Connection[];
+  /** Every module specifier the file imports, requires or re-exports, as written. */
+  moduleSpecifiers: string[];
+  /** The scanned files those specifiers resolve to (relative ones only), filled by the join. */
+  localImports: string[];
 }
 
 export interface AppModel {

@@ -48,6 +48,10 @@ export function buildAppModel(input: BuildAppModelInput): { app: AppModel; error
     walks.set(file, walk);
   }
   const sources = new Set(walks.keys());
+  for (const { facts } of walks.values()) {
+    const resolved = facts.moduleSpecifiers.map((specifier) => resolveRelativeSpecifier(facts.path, specifier, sources));
+    facts.localImports = [...new Set(resolved.filter((file): file is string => file !== undefined))].sort();
+  }
   attachCrossFileUses(walks, sources);
   attachCrossFileCalls(walks, sources);
   nameImportedQueues(walks, sources);

@@ -1,7 +1,7 @@
 // What surrounds a `process.env.X` read: the fallback it gets and the type it is coerced to.
 import { ts } from 'ts-morph';
 import type { EnvCoercion } from './app-model.js';
-import { climbWrappers, nodeText, stringValue } from './syntax.js';
+import { climbWrappers, dottedName, nodeText, stringValue } from './syntax.js';
 
 const K = ts.SyntaxKind;
 
@@ -9,6 +9,8 @@ export interface EnvContext {
   hasDefault: boolean;
   defaultText?: string;
   coercion?: EnvCoercion;
+  option?: { name: string; callee: string };
+  guardedByThrow?: boolean;
 }
 
 const NUMBER_FUNCTIONS = new Set(['Number', 'parseInt', 'parseFloat']);
@@ -41,6 +43,14 @@ export function envContext(read: ts.Node, sourceFile: ts.SourceFile): EnvContext
         if (word !== undefined && BOOLEAN_WORDS.has(word.toLowerCase())) context.coercion = 'boolean';
         break;
       }
+      // `process.env.X && enable()`: read as a switch.
+      if (context.coercion === undefined && operator === K.AmpersandAmpersandToken && binary.left === node) context.coercion = 'boolean';
+      break;
+    }
+    // `if (process.env.X)`, `!process.env.X`: a switch, off when unset.
+    if (context.coercion === undefined && ((parent.kind === K.IfStatement && (parent as ts.IfStatement).expression === node) ||
+        (parent.kind === K.PrefixUnaryExpression && (parent as ts.PrefixUnaryExpression).operator === K.ExclamationToken))) {
+      context.coercion = 'boolean';
       break;
     }
     if (parent.kind === K.ConditionalExpression) {
@@ -87,7 +97,48 @@ export function envContext(read: ts.Node, sourceFile: ts.SourceFile): EnvContext
     }
     break;
   }
+  const option = optionOf(node);
+  if (option !== undefined) context.option = option;
+  if (isGuardedByThrow(read)) context.guardedByThrow = true;
   return context;
+}
+
+/** `new Worker(q, fn, { concurrency: Number(process.env.X) })`: the value is the `concurrency` option of `new Worker()`. */
+function optionOf(value: ts.Node): { name: string; callee: string } | undefined {
+  const outer = climbWrappers(value);
+  const property = outer.parent;
+  if (property?.kind !== K.PropertyAssignment || (property as ts.PropertyAssignment).initializer !== outer) return undefined;
+  const key = (property as ts.PropertyAssignment).name;
+  const name = key.kind === K.Identifier ? key.text : stringValue(key);
+  const object = property.parent;
+  const call = object === undefined ? undefined : climbWrappers(object).parent;
+  if (name === undefined || call === undefined) return undefined;
+  if (call.kind !== K.NewExpression && call.kind !== K.CallExpression) return undefined;
+  const callee = dottedName((call as ts.NewExpression | ts.CallExpression).expression);
+  return callee === undefined ? undefined : { name, callee: call.kind === K.NewExpression ? `new ${callee}` : callee };
+}
+
+/** `if (!process.env.X) throw new Error(…)` or `… process.exit(1)`: the process stops when X is missing. */
+function isGuardedByThrow(read: ts.Node): boolean {
+  let node = climbWrappers(read);
+  // Climb through `!X`, `X === undefined`, `!X || !Y` to the statement that tests it.
+  for (let step = 0; step < 6 && node.parent !== undefined; step++) {
+    const parent = node.parent;
+    if (parent.kind === K.IfStatement) return (parent as ts.IfStatement).expression === node && stops((parent as ts.IfStatement).thenStatement);
+    if (parent.kind !== K.PrefixUnaryExpression && parent.kind !== K.BinaryExpression && parent.kind !== K.ParenthesizedExpression) return false;
+    node = parent;
+  }
+  return false;
+}
+
+function stops(statement: ts.Statement): boolean {
+  const statements = statement.kind === K.Block ? (statement as ts.Block).statements : [statement];
+  return statements.some((inner) => {
+    if (inner.kind === K.ThrowStatement) return true;
+    if (inner.kind !== K.ExpressionStatement) return false;
+    const expression = (inner as ts.ExpressionStatement).expression;
+    return expression.kind === K.CallExpression && dottedName((expression as ts.CallExpression).expression) === 'process.exit';
+  });
 }
 
 function calleeCoercion(callee: ts.Expression): EnvCoercion | undefined {

@@ -5,6 +5,7 @@
 // routes in other files.
 import { ts } from 'ts-morph';
 import type {
+  Connection,
   EnvRead,
   FsCall,
   HandlerRef,
@@ -15,6 +16,7 @@ import type {
   SourceFileFacts,
 } from './app-model.js';
 import type { Span } from '../findings.js';
+import { hostOption, parseClientUrl, valueSource } from './connections.js';
 import { envContext } from './env-reads.js';
 import { multerStorage, recogniseFsCall, recogniseUploadDestination, type FsImport } from './fs-calls.js';
 import { callbackRole, callHandlerLabel, isImmediatelyInvoked, newHandlerLabel, uploadMiddlewareOwner, workerQueue } from './handlers.js';
@@ -174,7 +176,7 @@ class FileWalker {
     private readonly sourceFile: ts.SourceFile,
     private readonly file: string,
   ) {
-    this.facts = { path: file, bindings: [], fsCalls: [], envReads: [] };
+    this.facts = { path: file, bindings: [], fsCalls: [], envReads: [], connections: [], moduleSpecifiers: [], localImports: [] };
     this.current = sourceFile;
     this.lineStarts = sourceFile.getLineStarts();
   }
@@ -211,6 +213,11 @@ class FileWalker {
     const kind = node.kind;
     // Types say nothing about runtime state; tokens, literals and keywords (but identifiers and
     // `this`) have no children and are only ever read top-down.
+    if (kind === K.StringLiteral || kind === K.NoSubstitutionTemplateLiteral) {
+      (node as Mutable<ts.Node>).parent = this.current;
+      this.onStringLiteral(node as ts.StringLiteral);
+      return;
+    }
     if ((kind >= K.FirstTypeNode && kind <= K.LastTypeNode) || (kind < K.FirstNode && kind !== K.Identifier && kind !== K.ThisKeyword)) return;
     (node as Mutable<ts.Node>).parent = this.current;
     const saved = this.current;
@@ -288,6 +295,7 @@ class FileWalker {
       }
       case K.PropertyAssignment: {
         const property = node as ts.PropertyAssignment;
+        this.onHostOption(property);
         if (property.name.kind === K.ComputedPropertyName) this.visit(property.name);
         this.visit(property.initializer);
         return;
@@ -325,8 +333,17 @@ class FileWalker {
         return;
       }
       case K.ImportDeclaration:
-      case K.ImportEqualsDeclaration:
-      case K.ExportDeclaration:
+      case K.ExportDeclaration: {
+        const specifier = stringValue((node as ts.ImportDeclaration | ts.ExportDeclaration).moduleSpecifier);
+        if (specifier !== undefined) this.facts.moduleSpecifiers.push(specifier);
+        return;
+      }
+      case K.ImportEqualsDeclaration: {
+        const reference = (node as ts.ImportEqualsDeclaration).moduleReference;
+        const specifier = reference.kind === K.ExternalModuleReference ? stringValue(reference.expression) : undefined;
+        if (specifier !== undefined) this.facts.moduleSpecifiers.push(specifier);
+        return;
+      }
       case K.InterfaceDeclaration:
       case K.TypeAliasDeclaration:
       case K.TypeParameter:
@@ -472,6 +489,8 @@ class FileWalker {
   }
 
   private onCall(call: ts.CallExpression): void {
+    const specifier = requireSpecifier(call) ?? (call.expression.kind === K.ImportKeyword ? stringValue(call.arguments[0]) : undefined);
+    if (specifier !== undefined) this.facts.moduleSpecifiers.push(specifier);
     const recognised = recogniseFsCall(call, this.fsLookup);
     if (recognised !== undefined) {
       const site = this.site(call) as FsCall;
@@ -755,6 +774,40 @@ class FileWalker {
     if (fn !== undefined && !fn.handlerLabels.includes(label)) fn.handlerLabels.push(label);
   }
 
+  // ---- network peers -------------------------------------------------------------------------
+
+  /** `'redis://redis:6379'`: a client URL written in the code. */
+  private onStringLiteral(literal: ts.StringLiteral | ts.NoSubstitutionTemplateLiteral): void {
+    const peer = parseClientUrl(literal.text);
+    if (peer === undefined) return;
+    const connection = this.site(literal) as Connection;
+    connection.host = peer.host;
+    if (peer.port !== undefined) connection.port = peer.port;
+    connection.text = literal.text;
+    // `process.env.REDIS_URL ?? 'redis://redis:6379'`: the literal is only the fallback.
+    const fallbackOf = climbWrappers(literal).parent;
+    const source = fallbackOf?.kind === K.BinaryExpression && (fallbackOf as ts.BinaryExpression).right === climbWrappers(literal) ? valueSource(fallbackOf as ts.BinaryExpression) : undefined;
+    if (source?.env !== undefined) {
+      connection.hostEnv = source.env;
+      connection.text = nodeText(fallbackOf!, this.sourceFile);
+    }
+    this.facts.connections.push(connection);
+  }
+
+  /** `new Redis({ host: process.env.REDIS_HOST ?? 'redis', port: 6379 })`. */
+  private onHostOption(property: ts.PropertyAssignment): void {
+    const option = hostOption(property);
+    if (option === undefined) return;
+    const connection = this.site(property) as Connection;
+    if (option.host.literal !== undefined) connection.host = option.host.literal;
+    if (option.host.env !== undefined) connection.hostEnv = option.host.env;
+    const port = option.port?.literal === undefined ? undefined : Number(option.port.literal);
+    if (port !== undefined && Number.isInteger(port)) connection.port = port;
+    if (option.port?.env !== undefined) connection.portEnv = option.port.env;
+    connection.text = nodeText(property, this.sourceFile);
+    this.facts.connections.push(connection);
+  }
+
   // ---- env reads -----------------------------------------------------------------------------
 
   private recordEnvRead(name: string, node: ts.Node): void {
@@ -772,6 +825,8 @@ class FileWalker {
     read.hasDefault = context.hasDefault;
     if (context.defaultText !== undefined) read.defaultText = context.defaultText;
     if (context.coercion !== undefined) read.coercion = context.coercion;
+    if (context.option !== undefined) read.option = context.option;
+    if (context.guardedByThrow === true) read.guardedByThrow = true;
     this.facts.envReads.push(read);
   }
 

@@ -1,0 +1,128 @@
+// Builds the link model: for every manifest set, every container of every workload with the
+// package it runs, the files it starts, the environment it gets and what is mounted where.
+import path from 'node:path';
+import { deepestPackage } from '../discover.js';
+import type { AuditError } from '../findings.js';
+import { readFileText } from '../file-text.js';
+import { autoscalerMaxReplicas, autoscalersTargeting } from '../manifests/autoscaling.js';
+import type { ClusterModel, ManifestSet } from '../manifests/cluster-model.js';
+import { podSpecs, workloadName } from '../manifests/pod-templates.js';
+import { isRecord } from '../manifests/plain-data.js';
+import type { AppModel } from '../source/app-model.js';
+import { containerEnv } from './container-env.js';
+import { readDockerfile, type DockerImage } from './dockerfile.js';
+import type { LinkedContainer, LinkModel, SetLinks } from './link-model.js';
+import { containerMounts } from './mounts.js';
+import { readTemplates } from './templates.js';
+import { entryFile, linkPackage, reachableFiles, type PackageManifest, type WorkloadPackages } from './workload-package.js';
+
+export interface BuildLinksInput {
+  cwd: string;
+  app: AppModel;
+  cluster: ClusterModel;
+  /** Dockerfiles, config templates and shell scripts found by discovery (POSIX, relative to cwd). */
+  dockerfiles: readonly string[];
+  templates: readonly string[];
+  scripts: readonly string[];
+  workloads?: WorkloadPackages;
+}
+
+export function buildLinks(input: BuildLinksInput): { links: LinkModel; errors: AuditError[] } {
+  const errors: AuditError[] = [];
+  const images = packageImages(input, errors);
+  const manifests = new Map(input.app.packages.map((info) => [info.dir, readPackageManifest(input.cwd, info.dir)]));
+  const sources = new Set(input.app.files.map((facts) => facts.path));
+  const { templates, errors: templateErrors } = readTemplates({ cwd: input.cwd, templates: input.templates, scripts: input.scripts, packages: input.app.packages, images });
+  errors.push(...templateErrors);
+  const sets = input.cluster.sets.map((set) => ({ ...linkSet(set, input, images, manifests, sources), templates }));
+  return { links: { sets, templates }, errors };
+}
+
+function linkSet(
+  set: ManifestSet,
+  input: BuildLinksInput,
+  images: ReadonlyMap<string, DockerImage>,
+  manifests: ReadonlyMap<string, PackageManifest | undefined>,
+  sources: ReadonlySet<string>,
+): Omit<SetLinks, 'templates'> {
+  const linked: LinkedContainer[] = [];
+  for (const podSpec of podSpecs(set.resources)) {
+    const workload = podSpec.resource;
+    const name = workloadName(workload);
+    const namespace = workload.namespace ?? '';
+    const { replicas, autoscaled } = scale(workload, set);
+    for (const list of ['initContainers', 'containers'] as const) {
+      const items = podSpec.spec[list];
+      if (!Array.isArray(items)) continue;
+      items.forEach((container: unknown, index) => {
+        if (!isRecord(container)) return;
+        const ref = { resource: workload, path: [...podSpec.path, list, index], container, name: typeof container.name === 'string' ? container.name : `#${index}` };
+        const image = typeof container.image === 'string' ? container.image : undefined;
+        const link = linkPackage({ workloadName: name, image }, input.app.packages, input.workloads ?? {});
+        const dockerImage = link === undefined ? undefined : images.get(link.dir);
+        const entry = link === undefined ? undefined : entryFile({ command: container.command, args: container.args }, link.dir, dockerImage, manifests.get(link.dir), sources);
+        const files = link === undefined ? new Set<string>() : reachableFiles(entry?.file, link.dir, input.app.files, input.app.packages);
+        const { env, unknownEnvSources } = containerEnv({ ref, podSpec, namespace, resources: set.resources, ...(dockerImage === undefined ? {} : { dockerImage }) });
+        linked.push({
+          workload,
+          workloadName: name,
+          ref,
+          init: list === 'initContainers',
+          namespace,
+          ...(image === undefined ? {} : { image }),
+          ...(link === undefined ? {} : { package: link }),
+          ...(entry === undefined ? {} : { entry }),
+          files,
+          ...(dockerImage === undefined ? {} : { dockerImage }),
+          env,
+          unknownEnvSources,
+          mounts: containerMounts(ref, podSpec, set.resources, namespace),
+          replicas,
+          autoscaled,
+        });
+      });
+    }
+  }
+  return { set, containers: linked };
+}
+
+function scale(workload: LinkedContainer['workload'], set: ManifestSet): { replicas: number; autoscaled: boolean } {
+  const hpas = autoscalersTargeting(workload, set.resources);
+  const maxima = hpas.map(autoscalerMaxReplicas).filter((max): max is number => max !== undefined);
+  if (hpas.length > 0) return { replicas: Math.max(1, ...maxima), autoscaled: true };
+  const spec = workload.object.spec;
+  const replicas = isRecord(spec) && typeof spec.replicas === 'number' ? spec.replicas : 1;
+  return { replicas, autoscaled: false };
+}
+
+/** The image each package builds: the Dockerfile in its folder (the deepest package holding it). */
+function packageImages(input: BuildLinksInput, errors: AuditError[]): Map<string, DockerImage> {
+  const images = new Map<string, DockerImage>();
+  for (const file of [...input.dockerfiles].sort()) {
+    const dir = deepestPackage(file, input.app.packages);
+    if (dir === undefined || images.has(dir) || path.posix.dirname(file) !== dir) continue;
+    const read = readFileText(path.resolve(input.cwd, file));
+    if ('error' in read) {
+      errors.push({ file, message: read.error });
+      continue;
+    }
+    const { image, error } = readDockerfile(file, read.text);
+    if (error !== undefined) errors.push(error);
+    if (image !== undefined) images.set(dir, image);
+  }
+  return images;
+}
+
+function readPackageManifest(cwd: string, dir: string): PackageManifest | undefined {
+  const read = readFileText(path.resolve(cwd, dir, 'package.json'));
+  if ('error' in read) return undefined;
+  try {
+    const json = JSON.parse(read.text) as { main?: unknown; scripts?: unknown };
+    const scripts: Record<string, string> = {};
+    if (isRecord(json.scripts)) for (const [name, script] of Object.entries(json.scripts)) if (typeof script === 'string') scripts[name] = script;
+    return { ...(typeof json.main === 'string' ? { main: json.main } : {}), scripts };
+  } catch {
+    // discovery already reported an unparsable package.json.
+    return undefined;
+  }
+}

@@ -1,0 +1,138 @@
+// The environment a container really gets, in the order the kubelet builds it: the image's ENV,
+// then the service links of the namespace, then `envFrom` sources (a later one wins), then `env`
+// (which wins over all of them).
+import type { Resource } from '../manifests/cluster-model.js';
+import type { ContainerRef, PodSpecRef } from '../manifests/pod-templates.js';
+import { isRecord, valueAt } from '../manifests/plain-data.js';
+import type { DockerImage } from './dockerfile.js';
+import type { ProvidedEnv, UnknownEnvSource } from './link-model.js';
+
+const RUNTIME_VARIABLES: ReadonlyMap<string, string> = new Map([
+  ['HOSTNAME', 'the pod name'],
+  ['KUBERNETES_SERVICE_HOST', 'the API server address'],
+  ['KUBERNETES_SERVICE_PORT', 'the API server port'],
+  ['KUBERNETES_PORT', 'tcp://<api-server>:443'],
+]);
+
+export interface ContainerEnv {
+  env: Map<string, ProvidedEnv>;
+  unknownEnvSources: UnknownEnvSource[];
+}
+
+export function containerEnv(
+  { ref, podSpec, namespace, resources, dockerImage }: { ref: ContainerRef; podSpec: PodSpecRef; namespace: string; resources: readonly Resource[]; dockerImage?: DockerImage },
+): ContainerEnv {
+  const env = new Map<string, ProvidedEnv>();
+  const unknownEnvSources: UnknownEnvSource[] = [];
+  const { resource, container, path } = ref;
+
+  if (dockerImage !== undefined) {
+    for (const [name, { value, line }] of dockerImage.env) {
+      env.set(name, { name, origin: { kind: 'dockerfile', value, file: dockerImage.file, line }, location: { file: dockerImage.file, line, column: 1, endLine: line, endColumn: 1 } });
+    }
+  }
+  // Every container gets these, whatever its spec says.
+  const workloadLine = resource.locate(['metadata', 'name']);
+  for (const [name, value] of RUNTIME_VARIABLES) env.set(name, { name, origin: { kind: 'runtime', value }, location: workloadLine });
+  if (podSpec.spec.enableServiceLinks !== false) {
+    for (const service of resources) {
+      if (service.kind !== 'Service' || (service.namespace ?? '') !== namespace) continue;
+      for (const [name, value] of serviceLinkVariables(service)) {
+        env.set(name, { name, origin: { kind: 'service-link', service: service.name, value }, location: service.locate(['metadata', 'name']) });
+      }
+    }
+  }
+  const envFrom = Array.isArray(container.envFrom) ? container.envFrom : [];
+  envFrom.forEach((source: unknown, index) => {
+    if (!isRecord(source)) return;
+    const prefix = typeof source.prefix === 'string' ? source.prefix : '';
+    for (const kind of ['ConfigMap', 'Secret'] as const) {
+      const refField = kind === 'ConfigMap' ? 'configMapRef' : 'secretRef';
+      const sourceRef = source[refField];
+      if (!isRecord(sourceRef) || typeof sourceRef.name !== 'string') continue;
+      const name = sourceRef.name;
+      const object = resources.find((candidate) => candidate.kind === kind && candidate.name === name && (candidate.namespace ?? '') === namespace);
+      if (object === undefined) {
+        unknownEnvSources.push({ kind, name, optional: sourceRef.optional === true });
+        continue;
+      }
+      for (const [key, value, keyPath] of objectEntries(object)) {
+        env.set(prefix + key, {
+          name: prefix + key,
+          origin: kind === 'ConfigMap' ? { kind: 'configMap', name, value } : { kind: 'secret', name },
+          location: object.locate(keyPath),
+        });
+      }
+    }
+  });
+  const explicit = Array.isArray(container.env) ? container.env : [];
+  explicit.forEach((variable: unknown, index) => {
+    if (!isRecord(variable) || typeof variable.name !== 'string') return;
+    const location = resource.locate([...path, 'env', index, 'name']);
+    const valueFrom = isRecord(variable.valueFrom) ? Object.keys(variable.valueFrom)[0] : undefined;
+    const origin = valueFrom === undefined
+      ? { kind: 'env' as const, value: typeof variable.value === 'string' ? variable.value : '' }
+      : { kind: 'env' as const, from: describeValueFrom(valueFrom, variable.valueFrom) };
+    env.set(variable.name, { name: variable.name, origin, location });
+  });
+  return { env, unknownEnvSources };
+}
+
+/** `secretKeyRef` → "Secret `api-secrets` key `token`". */
+function describeValueFrom(kind: string, valueFrom: unknown): string {
+  const ref = valueAt(valueFrom, [kind]);
+  const name = valueAt(ref, ['name']);
+  const key = valueAt(ref, ['key']);
+  if (kind === 'secretKeyRef' && typeof name === 'string') return `Secret \`${name}\`${typeof key === 'string' ? ` key \`${key}\`` : ''}`;
+  if (kind === 'configMapKeyRef' && typeof name === 'string') return `ConfigMap \`${name}\`${typeof key === 'string' ? ` key \`${key}\`` : ''}`;
+  if (kind === 'fieldRef') return `field \`${String(valueAt(ref, ['fieldPath']))}\``;
+  return kind;
+}
+
+/** The keys a ConfigMap or Secret holds, with their values (a Secret's stay unread) and the path of each. */
+function objectEntries(object: Resource): [string, string, readonly (string | number)[]][] {
+  const fields = object.kind === 'ConfigMap' ? ['data', 'binaryData'] : ['data', 'stringData'];
+  const entries: [string, string, readonly (string | number)[]][] = [];
+  for (const field of fields) {
+    const data = object.object[field];
+    if (!isRecord(data)) continue;
+    for (const [key, value] of Object.entries(data)) entries.push([key, object.kind === 'ConfigMap' && typeof value === 'string' ? value : '', [field, key]]);
+  }
+  return entries;
+}
+
+/**
+ * The variables the kubelet sets for a Service (the Docker-links convention): `REDIS_SERVICE_HOST`,
+ * `REDIS_SERVICE_PORT`, `REDIS_PORT=tcp://<cluster-ip>:6379` and the per-port forms. The cluster IP
+ * is unknown before deploying, so it is written as `<cluster-ip>`.
+ */
+export function serviceLinkVariables(service: Resource): Map<string, string> {
+  const variables = new Map<string, string>();
+  const prefix = service.name.toUpperCase().replace(/-/g, '_');
+  const ports = valueAt(service.object, ['spec', 'ports']);
+  const clusterIp = valueAt(service.object, ['spec', 'clusterIP']);
+  // Headless Services and ExternalName Services get no variables.
+  if (clusterIp === 'None' || valueAt(service.object, ['spec', 'type']) === 'ExternalName' || !Array.isArray(ports) || ports.length === 0) return variables;
+  const address = '<cluster-ip>';
+  const first = ports[0] as unknown;
+  variables.set(`${prefix}_SERVICE_HOST`, address);
+  if (isRecord(first) && typeof first.port === 'number') {
+    variables.set(`${prefix}_SERVICE_PORT`, String(first.port));
+    variables.set(`${prefix}_PORT`, `${protocolOf(first).toLowerCase()}://${address}:${first.port}`);
+  }
+  for (const port of ports) {
+    if (!isRecord(port) || typeof port.port !== 'number') continue;
+    const protocol = protocolOf(port);
+    const base = `${prefix}_PORT_${port.port}_${protocol}`;
+    variables.set(base, `${protocol.toLowerCase()}://${address}:${port.port}`);
+    variables.set(`${base}_PROTO`, protocol.toLowerCase());
+    variables.set(`${base}_PORT`, String(port.port));
+    variables.set(`${base}_ADDR`, address);
+    if (typeof port.name === 'string') variables.set(`${prefix}_SERVICE_PORT_${port.name.toUpperCase().replace(/-/g, '_')}`, String(port.port));
+  }
+  return variables;
+}
+
+function protocolOf(port: Record<string, unknown>): string {
+  return typeof port.protocol === 'string' ? port.protocol : 'TCP';
+}

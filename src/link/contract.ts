@@ -1,0 +1,65 @@
+// The Workloads table and the Environment contract: what the link model knows, as plain data
+// for the reporters — which package each container runs, and every variable its code reads
+// against what each overlay gives it.
+import type { EnvContractEntry, WorkloadReport } from '../audit-result.js';
+import type { AppModel } from '../source/app-model.js';
+import { describeOrigin, describeUnknownSources, envReadsOf } from './describe.js';
+import type { LinkModel } from './link-model.js';
+
+const MAX_READ_SITES = 3;
+
+export function workloadsReport(links: LinkModel): WorkloadReport[] {
+  const byContainer = new Map<string, WorkloadReport>();
+  for (const { set, containers } of links.sets) {
+    for (const container of containers) {
+      if (container.init) continue;
+      const key = `${container.workloadName}\0${container.ref.name}`;
+      const report = byContainer.get(key) ?? {
+        workload: container.workloadName,
+        container: container.ref.name,
+        ...(container.image === undefined ? {} : { image: container.image }),
+        ...(container.package === undefined ? {} : { package: container.package.dir, linkedBy: container.package.how }),
+        ...(container.entry === undefined ? {} : { entry: container.entry.file, entryFrom: container.entry.how }),
+        overlays: [],
+      };
+      report.overlays.push({ source: set.source, replicas: container.replicas, autoscaled: container.autoscaled });
+      byContainer.set(key, report);
+    }
+  }
+  return [...byContainer.values()].sort((a, b) => compare(a.workload, b.workload) || compare(a.container, b.container));
+}
+
+export function envContract(links: LinkModel, app: AppModel): EnvContractEntry[] {
+  const entries = new Map<string, EnvContractEntry>();
+  for (const { set, containers } of links.sets) {
+    for (const container of containers) {
+      if (container.init || container.package === undefined) continue;
+      for (const [variable, reads] of envReadsOf(container, app.files)) {
+        const key = `${container.workloadName}\0${container.ref.name}\0${variable}`;
+        const withDefault = reads.find((read) => read.defaultText !== undefined);
+        const entry = entries.get(key) ?? {
+          workload: container.workloadName,
+          container: container.ref.name,
+          variable,
+          required: reads.some((read) => !read.hasDefault && read.coercion !== 'boolean'),
+          ...(withDefault?.defaultText === undefined ? {} : { default: withDefault.defaultText }),
+          readAt: [...new Set(reads.map((read) => `${read.file}:${read.line}`))].slice(0, MAX_READ_SITES),
+          providedBy: [],
+        };
+        const provided = container.env.get(variable);
+        const by = provided !== undefined
+          ? describeOrigin(provided.origin)
+          : container.unknownEnvSources.length > 0
+            ? `unknown: maybe ${describeUnknownSources(container.unknownEnvSources)}`
+            : 'nobody';
+        entry.providedBy.push({ source: set.source, by });
+        entries.set(key, entry);
+      }
+    }
+  }
+  return [...entries.values()].sort((a, b) => compare(a.workload, b.workload) || compare(a.container, b.container) || compare(a.variable, b.variable));
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

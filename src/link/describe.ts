@@ -1,0 +1,61 @@
+// Words for the link model, shared by the cross rules and the report's Environment contract.
+import type { SourceFileFacts } from '../source/app-model.js';
+import type { EnvRead } from '../source/app-model.js';
+import type { EnvOrigin, LinkedContainer, UnknownEnvSource } from './link-model.js';
+
+/** "ConfigMap `api-config`", "`env` of the container", "Dockerfile `ENV`". */
+export function describeOrigin(origin: EnvOrigin): string {
+  switch (origin.kind) {
+    case 'env':
+      return origin.from === undefined ? '`env`' : `\`env\` from ${origin.from}`;
+    case 'configMap':
+      return `ConfigMap \`${origin.name}\``;
+    case 'secret':
+      return `Secret \`${origin.name}\``;
+    case 'dockerfile':
+      return `Dockerfile \`ENV\` (${origin.file}:${origin.line})`;
+    case 'service-link':
+      return `Kubernetes, for Service \`${origin.service}\``;
+    case 'runtime':
+      return 'Kubernetes';
+  }
+}
+
+/** The value a person can check, when the manifests say it: a Secret's stays unread. */
+export function originValue(origin: EnvOrigin): string | undefined {
+  switch (origin.kind) {
+    case 'env':
+      return origin.value;
+    case 'configMap':
+    case 'dockerfile':
+    case 'service-link':
+      return origin.value;
+    default:
+      return undefined;
+  }
+}
+
+/** "Secret `api-secrets` (optional, not in the rendered set)". */
+export function describeUnknownSources(sources: readonly UnknownEnvSource[]): string {
+  return sources.map((source) => `${source.kind} \`${source.name}\` (${source.optional ? 'optional, ' : ''}not in the rendered set)`).join(' or ');
+}
+
+/** Every env read in the files a container runs, grouped by variable, in file and line order. */
+export function envReadsOf(container: LinkedContainer, files: readonly SourceFileFacts[]): Map<string, EnvRead[]> {
+  const byName = new Map<string, EnvRead[]>();
+  for (const facts of files) {
+    if (!container.files.has(facts.path)) continue;
+    for (const read of facts.envReads) {
+      const reads = byName.get(read.name) ?? [];
+      reads.push(read);
+      byName.set(read.name, reads);
+    }
+  }
+  return byName;
+}
+
+/** "Deployment/api", "Deployment/api and Deployment/worker". */
+export function listWorkloads(names: readonly string[]): string {
+  const unique = [...new Set(names)].sort();
+  return unique.length <= 1 ? (unique[0] ?? '') : `${unique.slice(0, -1).join(', ')} and ${unique.at(-1)}`;
+}

@@ -1,0 +1,125 @@
+// What a package's Dockerfile puts into the image it runs as: the ENV defaults, the command, the
+// base image and the files it copies — read from the stage that becomes the image. Parsing is
+// dockerfile-ast's (line continuations, both ENV forms, JSON and shell CMD), not ours.
+import { DockerfileParser, Env, JSONInstruction, type Instruction } from 'dockerfile-ast';
+import type { AuditError } from '../findings.js';
+
+export interface DockerfileEnv {
+  value: string;
+  line: number;
+}
+
+export interface DockerfileCopy {
+  /** Sources as written (relative to the build context). */
+  sources: string[];
+  destination: string;
+  line: number;
+}
+
+export interface DockerImage {
+  /** POSIX path of the Dockerfile, relative to the working directory. */
+  file: string;
+  /** The final stage's base image: `nginx:1.27-alpine`. */
+  baseImage?: string;
+  /** ENV of the final stage and the stages it is built `FROM`, last one wins. */
+  env: ReadonlyMap<string, DockerfileEnv>;
+  /** `ENTRYPOINT` then `CMD` words, as Docker joins them in exec form. */
+  command: readonly string[];
+  /** The last `WORKDIR` of the final stage. */
+  workdir?: string;
+  copies: readonly DockerfileCopy[];
+}
+
+interface Stage {
+  name?: string;
+  from: string;
+  instructions: Instruction[];
+}
+
+export function readDockerfile(file: string, text: string): { image?: DockerImage; error?: AuditError } {
+  let stages: Stage[];
+  try {
+    stages = splitStages(DockerfileParser.parse(text).getInstructions());
+  } catch (error) {
+    return { error: { file, message: `Dockerfile not parsed: ${error instanceof Error ? error.message : String(error)}` } };
+  }
+  const final = stages.at(-1);
+  if (final === undefined) return { error: { file, message: 'Dockerfile has no FROM instruction: its ENV and CMD were not read' } };
+  // `FROM build AS runtime` inherits the ENV, WORKDIR and CMD of stage `build`.
+  const lineage: Stage[] = [];
+  for (let stage: Stage | undefined = final; stage !== undefined && !lineage.includes(stage); ) {
+    lineage.unshift(stage);
+    const parent: string = stage.from;
+    stage = stages.find((candidate) => candidate.name === parent && candidate !== stage);
+  }
+  const env = new Map<string, DockerfileEnv>();
+  let entrypoint: string[] = [];
+  let cmd: string[] = [];
+  let workdir: string | undefined;
+  const copies: DockerfileCopy[] = [];
+  for (const stage of lineage) {
+    for (const instruction of stage.instructions) {
+      const line = instruction.getRange().start.line + 1;
+      switch (instruction.getKeyword()) {
+        case 'ENV':
+          if (!(instruction instanceof Env)) break;
+          for (const property of instruction.getProperties()) env.set(property.getName(), { value: property.getValue() ?? '', line });
+          break;
+        case 'ENTRYPOINT':
+          entrypoint = commandWords(instruction);
+          cmd = [];
+          break;
+        case 'CMD':
+          cmd = commandWords(instruction);
+          break;
+        case 'WORKDIR': {
+          const dir = instruction.getArgumentsContent()?.trim();
+          if (dir !== undefined && dir !== '') workdir = dir.startsWith('/') || workdir === undefined ? dir : `${workdir.replace(/\/$/, '')}/${dir}`;
+          break;
+        }
+        case 'COPY':
+        case 'ADD': {
+          const words = instruction.getArguments().map((argument) => argument.getValue()).filter((word) => !word.startsWith('--'));
+          const destination = words.at(-1);
+          // `COPY --from=build …` copies build output, not files of the repository.
+          const fromStage = instruction.getArguments().some((argument) => argument.getValue().startsWith('--from'));
+          if (destination !== undefined && words.length >= 2 && !fromStage) copies.push({ sources: words.slice(0, -1), destination, line });
+          break;
+        }
+        default:
+          break;
+      }
+    }
+  }
+  return {
+    image: {
+      file,
+      baseImage: lineage[0]?.from,
+      env,
+      command: [...entrypoint, ...cmd],
+      ...(workdir === undefined ? {} : { workdir }),
+      copies,
+    },
+  };
+}
+
+function splitStages(instructions: Instruction[]): Stage[] {
+  const stages: Stage[] = [];
+  for (const instruction of instructions) {
+    if (instruction.getKeyword() === 'FROM') {
+      const words = instruction.getArguments().map((argument) => argument.getValue()).filter((word) => !word.startsWith('--'));
+      const asIndex = words.findIndex((word) => word.toUpperCase() === 'AS');
+      stages.push({ from: words[0] ?? '', ...(asIndex > 0 && words[asIndex + 1] !== undefined ? { name: words[asIndex + 1] } : {}), instructions: [] });
+      continue;
+    }
+    stages.at(-1)?.instructions.push(instruction);
+  }
+  return stages;
+}
+
+/** `CMD ["node", "dist/server.js"]` or `CMD node dist/server.js` → `['node', 'dist/server.js']`. */
+function commandWords(instruction: Instruction): string[] {
+  const json = instruction instanceof JSONInstruction ? instruction.getJSONStrings() : [];
+  if (json.length > 0) return json.map((word) => word.getJSONValue());
+  return instruction.getArguments().map((argument) => argument.getValue());
+}

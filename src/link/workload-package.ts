@@ -1,0 +1,154 @@
+// Which package a container runs, and which of its files: the image repository named after the
+// package (folder, package.json name, or scope-name), or the config's `workloads` map; then the
+// entry file from the container's command, the Dockerfile's CMD, or package.json.
+import path from 'node:path';
+import { parseImageReference } from '../manifests/image-reference.js';
+import type { PackageInfo, SourceFileFacts } from '../source/app-model.js';
+import { resolveRelativeSpecifier } from '../source/module-specifiers.js';
+import type { DockerImage } from './dockerfile.js';
+import type { PackageLink } from './link-model.js';
+
+/** `workloads` in rules.config.ts: `Deployment/api` or `api` → package folder. */
+export type WorkloadPackages = Readonly<Record<string, string>>;
+
+export interface PackageManifest {
+  main?: string;
+  scripts: Record<string, string>;
+}
+
+export function linkPackage(
+  { workloadName, image }: { workloadName: string; image: string | undefined },
+  packages: readonly PackageInfo[],
+  configured: WorkloadPackages,
+): PackageLink | undefined {
+  const shortName = workloadName.slice(workloadName.indexOf('/') + 1);
+  for (const key of [workloadName, shortName]) {
+    const dir = Object.hasOwn(configured, key) ? configured[key] : undefined;
+    if (dir !== undefined) return { dir: dir.replace(/\/+$/, '') || '.', how: `\`workloads\` in the config (\`${key}\`)` };
+  }
+  if (image === undefined) return undefined;
+  const repository = parseImageReference(image).name.split('/').at(-1)?.toLowerCase() ?? '';
+  if (repository === '') return undefined;
+  const exact = packages.filter((info) => packageNames(info).includes(repository));
+  if (exact.length === 1) return { dir: exact[0]!.dir, how: `image \`${repository}\` is the package's name` };
+  // `csv-portal-api` for a package folder `api`: only when one package ends the repository name.
+  const suffixed = packages.filter((info) => packageNames(info).some((name) => repository.endsWith(`-${name}`) || repository.endsWith(`_${name}`)));
+  if (exact.length === 0 && suffixed.length === 1) return { dir: suffixed[0]!.dir, how: `image \`${repository}\` ends with the package's name` };
+  return undefined;
+}
+
+/** `packages/api` with name `@csv-portal/api` answers to `api` and `csv-portal-api`. */
+function packageNames(info: PackageInfo): string[] {
+  const names = new Set<string>();
+  if (info.dir !== '.') names.add(path.posix.basename(info.dir).toLowerCase());
+  if (info.name !== undefined) {
+    const name = info.name.toLowerCase();
+    const match = /^@([^/]+)\/(.+)$/.exec(name);
+    if (match === null) names.add(name);
+    else {
+      names.add(match[2]!);
+      names.add(`${match[1]}-${match[2]}`);
+    }
+  }
+  return [...names];
+}
+
+const SCRIPT_FILE = /\.(?:[cm]?[jt]s|[jt]sx)$/;
+const BUILD_FOLDERS = new Set(['dist', 'build', 'lib', 'out']);
+const RUN_SCRIPT = /^(?:npm|pnpm|yarn)$/;
+
+/**
+ * The source file a container starts. `command`/`args` win over the image's ENTRYPOINT/CMD, as in
+ * Kubernetes; `npm start` or `npm run x` is looked up in package.json; a built path
+ * (`dist/worker.js`) is mapped back to its source (`src/worker.ts`).
+ */
+export function entryFile(
+  { command, args }: { command: unknown; args: unknown },
+  dir: string,
+  dockerImage: DockerImage | undefined,
+  manifest: PackageManifest | undefined,
+  sources: ReadonlySet<string>,
+): { file: string; how: string } | undefined {
+  const words = (value: unknown): string[] | undefined => (Array.isArray(value) ? value.filter((word): word is string => typeof word === 'string') : undefined);
+  const containerCommand = words(command);
+  const containerArgs = words(args);
+  const attempts: { words: string[]; how: string }[] = [];
+  if (containerCommand !== undefined) attempts.push({ words: [...containerCommand, ...(containerArgs ?? [])], how: 'the container `command`' });
+  else if (containerArgs !== undefined) attempts.push({ words: containerArgs, how: 'the container `args`' });
+  if (dockerImage !== undefined && dockerImage.command.length > 0) attempts.push({ words: [...dockerImage.command], how: `\`CMD\` in ${dockerImage.file}` });
+  if (manifest?.scripts.start !== undefined) attempts.push({ words: manifest.scripts.start.split(/\s+/), how: 'package.json `start`' });
+  if (manifest?.main !== undefined) attempts.push({ words: [manifest.main], how: 'package.json `main`' });
+
+  for (const attempt of attempts) {
+    const script = scriptOf(attempt.words, manifest);
+    if (script === undefined) continue;
+    const file = sourceOf(script.file, dir, dockerImage?.workdir, sources);
+    if (file !== undefined) return { file, how: script.via === undefined ? attempt.how : `${attempt.how} (\`${script.via}\`)` };
+  }
+  return undefined;
+}
+
+/** The script file a command runs, following `npm run x` once into package.json. */
+function scriptOf(words: readonly string[], manifest: PackageManifest | undefined): { file: string; via?: string } | undefined {
+  const file = words.find((word) => SCRIPT_FILE.test(word) && !word.startsWith('-'));
+  if (file !== undefined) return { file };
+  const runner = words.findIndex((word) => RUN_SCRIPT.test(path.posix.basename(word)));
+  if (runner === -1 || manifest === undefined) return undefined;
+  const rest = words.slice(runner + 1).filter((word) => !word.startsWith('-'));
+  const name = rest[0] === 'run' || rest[0] === 'run-script' ? rest[1] : rest[0];
+  const script = name === undefined ? undefined : manifest.scripts[name];
+  if (script === undefined) return undefined;
+  const inner = script.split(/\s+/).find((word) => SCRIPT_FILE.test(word));
+  return inner === undefined ? undefined : { file: inner, via: `npm run ${name}` };
+}
+
+function sourceOf(script: string, dir: string, workdir: string | undefined, sources: ReadonlySet<string>): string | undefined {
+  let relative = script;
+  if (relative.startsWith('/')) {
+    const base = workdir === undefined ? undefined : `${workdir.replace(/\/+$/, '')}/`;
+    if (base !== undefined && relative.startsWith(base)) relative = relative.slice(base.length);
+    else {
+      const inside = relative.indexOf(`/${dir}/`);
+      if (inside === -1) return undefined;
+      relative = relative.slice(inside + dir.length + 2);
+    }
+  }
+  relative = relative.replace(/^\.\//, '');
+  const [first, ...rest] = relative.split('/');
+  const candidates = [relative];
+  if (first !== undefined && BUILD_FOLDERS.has(first) && rest.length > 0) candidates.push(['src', ...rest].join('/'), rest.join('/'));
+  const anchor = dir === '.' ? 'entry' : `${dir}/entry`;
+  for (const candidate of candidates) {
+    const file = resolveRelativeSpecifier(anchor, `./${candidate}`, sources);
+    if (file !== undefined) return file;
+  }
+  return undefined;
+}
+
+/**
+ * The files a container runs: everything the entry reaches by relative imports, and the whole of
+ * any workspace package it imports by name. Without an entry, every file of the package.
+ */
+export function reachableFiles(entry: string | undefined, dir: string, files: readonly SourceFileFacts[], packages: readonly PackageInfo[]): Set<string> {
+  const byPath = new Map(files.map((facts) => [facts.path, facts]));
+  const inPackage = (packageDir: string): string[] => files.filter((facts) => facts.packageDir === packageDir).map((facts) => facts.path);
+  if (entry === undefined) return new Set(inPackage(dir));
+  const reached = new Set<string>();
+  const visitedPackages = new Set<string>([dir]);
+  const queue = [entry];
+  while (queue.length > 0) {
+    const file = queue.pop()!;
+    if (reached.has(file)) continue;
+    reached.add(file);
+    const facts = byPath.get(file);
+    if (facts === undefined) continue;
+    queue.push(...facts.localImports);
+    for (const specifier of facts.moduleSpecifiers) {
+      const workspace = packages.find((info) => info.name !== undefined && (specifier === info.name || specifier.startsWith(`${info.name}/`)));
+      if (workspace === undefined || visitedPackages.has(workspace.dir)) continue;
+      visitedPackages.add(workspace.dir);
+      queue.push(...inPackage(workspace.dir));
+    }
+  }
+  return reached;
+}
