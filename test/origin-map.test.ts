@@ -8,6 +8,7 @@ import { buildClusterModel } from '../src/manifests/build-cluster-model.js';
 import { findKustomizeEngine } from '../src/manifests/kustomize.js';
 import type { ClusterModel, Resource } from '../src/manifests/cluster-model.js';
 import type { AuditError } from '../src/findings.js';
+import { valueAt } from '../src/manifests/plain-data.js';
 
 const FILES: Record<string, string> = {
   'app/base/kustomization.yaml': `resources:
@@ -289,6 +290,27 @@ describe('cluster model', () => {
     expect(result.cluster.unrendered).toEqual([{ source: 'app/overlays/prod', reason: 'rendering turned off (--no-render)' }]);
     const plain = result.cluster.sets.find((set) => set.kind === 'plain');
     expect(plain?.resources.map((resource) => `${resource.kind}/${resource.name}`)).toEqual(['Deployment/api', 'Service/api']);
+    // The base's configMapGenerator makes `api-env`: known by name, pointing at the generator entry.
+    expect(plain?.generatorOutputs).toEqual([
+      { kind: 'ConfigMap', name: 'api-env', location: { file: 'app/base/kustomization.yaml', line: 5, column: 5, endLine: 6, endColumn: 32 } },
+    ]);
     expect(result.errors).toEqual([]);
+  });
+
+  it('gives overlays the generated objects themselves, not names', () => {
+    const prod = cluster.sets.find((set) => set.source === 'app/overlays/prod');
+    expect(prod?.generatorOutputs).toEqual([]);
+    expect(prod?.resources.some((resource) => resource.kind === 'ConfigMap' && resource.name.startsWith('prod-api-env-'))).toBe(true);
+  });
+
+  it('reads the strategic-merge patches behind a rendered object, in the order kustomize applied them', () => {
+    const api = cluster.sets.find((set) => set.source === 'app/overlays/prod')?.resources.find((resource) => resource.kind === 'Deployment');
+    const history = api?.mergeHistory?.();
+    expect(history?.base?.metadata).toEqual({ name: 'api', labels: { app: 'api' } });
+    // api-patch.yaml, then the inline one; the JSON6902 patch on the Service is neither a merge nor on this object.
+    expect(history?.patches.map((patch) => Object.keys(valueAt(patch.data, ['spec']) as object))).toEqual([['replicas', 'template'], ['minReadySeconds']]);
+    expect(history?.patches[0]?.locate(['spec', 'template', 'spec', 'containers', 0, 'env'])).toMatchObject({ file: 'app/overlays/prod/api-patch.yaml', line: 11 });
+    expect(history?.patches[1]?.locate(['spec', 'minReadySeconds'])).toMatchObject({ file: 'app/overlays/prod/kustomization.yaml' });
+    expect(history?.patches[0]?.locate(['spec', 'selector'])).toBeUndefined();
   });
 });

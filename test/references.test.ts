@@ -1,7 +1,10 @@
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { allRules, audit } from '../src/audit.js';
 import type { Resource } from '../src/manifests/cluster-model.js';
 import { generatedObjects } from '../src/manifests/generated-objects.js';
 import { podReferences } from '../src/manifests/references.js';
+import { describeFindings } from './expectations.js';
 
 function resource(apiVersion: string, kind: string, name: string, object: Record<string, unknown>, namespace?: string): Resource {
   return {
@@ -60,5 +63,16 @@ describe('generated objects', () => {
       resource('example.com/v1', 'ExternalSecret', 'f', {}),
     ]).map((g) => `${g.namespace}/${g.name}`);
     expect(names).toEqual(['ns/a-target', 'ns/b', '/c-tls', '/d', '/e-tls']);
+  });
+});
+
+describe('references without a kustomize engine', () => {
+  it('counts what the configMapGenerator and secretGenerator of an unrendered overlay make as present', async () => {
+    const root = path.resolve(import.meta.dirname, '..');
+    const rule = allRules.find((candidate) => candidate.id === 'missing-reference')!;
+    // The base's Deployment reads `worker-config` and `worker-secrets`, which its kustomization generates.
+    const result = await audit({ cwd: root, paths: ['fixtures/missing-reference/kustomize'], rules: [rule], render: false });
+    expect(result.errors).toEqual([]);
+    expect(describeFindings(result.findings)).toEqual([]);
   });
 });

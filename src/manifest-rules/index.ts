@@ -2,6 +2,7 @@
 import type { ManifestRule } from '../rule.js';
 import availability from './availability.js';
 import imageTag from './image-tag.js';
+import kustomizeMerge from './kustomize-merge.js';
 import missingReference from './missing-reference.js';
 import optionalSecret from './optional-secret.js';
 import probes from './probes.js';
@@ -14,6 +15,7 @@ import statefulSingleReplica from './stateful-single-replica.js';
 export const manifestRules: readonly ManifestRule[] = [
   availability,
   imageTag,
+  kustomizeMerge,
   missingReference,
   optionalSecret,
   probes,

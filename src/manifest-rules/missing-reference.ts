@@ -87,6 +87,8 @@ function checkPodReferences(set: ManifestSet, report: Report): void {
     if (target === undefined) {
       const generator = generated.find((g) => g.kind === kind && g.name === name && (g.namespace === '*' || g.namespace === (resource.namespace ?? '')));
       if (generator !== undefined) continue;
+      // An unrendered overlay's generator: the engine would set its namespace with the pods', so any namespace matches.
+      if (set.generatorOutputs.some((output) => output.kind === kind && output.name === name)) continue;
       report({
         location: resource.locate(reference.namePath),
         message: `${workload} → ${kind} \`${name}\` (${usage}) is not ${inTheSet(set, resource.namespace)}${elsewhere(objects, reference)}: ${MISSING_CONSEQUENCE[via]}`,

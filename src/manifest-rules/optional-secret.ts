@@ -20,7 +20,8 @@ export default defineManifestRule({
     const where = cluster.kind === 'overlay' ? 'the rendered overlay' : 'the scanned manifests';
     for (const { resource, kind, name: secretName, refPath, optional, usage } of podReferences(cluster.resources)) {
       if (kind !== 'Secret' || !optional || refPath === undefined) continue;
-      const exists = secrets.has(`${resource.namespace ?? ''}/${secretName}`);
+      const exists =
+        secrets.has(`${resource.namespace ?? ''}/${secretName}`) || cluster.generatorOutputs.some((output) => output.kind === 'Secret' && output.name === secretName);
       const state = exists
         ? `it is defined in ${where} today, but if it is renamed or not synced the pods still start, without its keys`
         : `it is not defined in ${where}, so unless it is created outside the repo the pods start without its keys and nothing fails until the code reads them`;

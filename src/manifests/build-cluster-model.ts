@@ -8,10 +8,17 @@ import pLimit from 'p-limit';
 import { parseAllDocuments, parse as parseYaml, stringify } from 'yaml';
 import type { AuditError, Span } from '../findings.js';
 import { readFileText } from '../file-text.js';
-import type { ClusterModel, FieldPath, ManifestSet, Resource } from './cluster-model.js';
-import { KUSTOMIZATION_FILE_NAMES, overlayRoots, readKustomization, reachableResourceFiles, type Kustomization } from './kustomization.js';
+import type { ClusterModel, FieldPath, GeneratorOutput, ManifestSet, MergeHistory, Resource } from './cluster-model.js';
+import {
+  KUSTOMIZATION_FILE_NAMES,
+  overlayRoots,
+  readKustomization,
+  reachableKustomizations,
+  reachableResourceFiles,
+  type Kustomization,
+} from './kustomization.js';
 import { findKustomizeEngine, renderOverlay, type KustomizeEngine } from './kustomize.js';
-import { documentLocator, renderedLocator, type Origin, type YamlFiles } from './origin-map.js';
+import { documentLocator, renderedLocator, renderedMergeHistory, type Origin, type RenderedObject, type YamlFiles } from './origin-map.js';
 import { validateResources } from './schema.js';
 import type { KubeVersion } from './removed-apis.js';
 import { isRecord } from './plain-data.js';
@@ -112,11 +119,18 @@ export async function buildClusterModel(input: BuildClusterModelInput): Promise<
     for (const dir of input.kustomizationDirs) reachableResourceFiles(dir, kustomizations).forEach((file) => outOfScope.add(file));
   }
   const plainFiles = new Set(input.yamlFiles.filter((file) => !notPlain.has(file) && !outOfScope.has(file)));
+  // What the generators of unrendered overlays make, each generator entry once.
+  const generatorOutputs = new Map<string, GeneratorOutput>();
   for (const overlay of overlays) {
     if (sets.some((set) => set.source === overlay)) continue;
     // A file the kustomization names but that does not exist is the engine's error to report, not a second one.
     for (const file of reachableResourceFiles(overlay, kustomizations)) {
       if (!notPlain.has(file) && existsSync(path.resolve(cwd, file))) plainFiles.add(file);
+    }
+    for (const kustomization of reachableKustomizations(overlay, kustomizations)) {
+      for (const { kind, name, path: entryPath } of kustomization.generators) {
+        generatorOutputs.set(`${kustomization.dir}\0${entryPath.join('/')}`, { kind, name, location: kustomizationSpan(kustomization, entryPath) });
+      }
     }
   }
   const plain: Resource[] = [];
@@ -124,7 +138,9 @@ export async function buildClusterModel(input: BuildClusterModelInput): Promise<
     const yaml = files(file);
     if (yaml !== undefined) plain.push(...plainResources(yaml));
   }
-  if (plain.length > 0) sets.push({ source: PLAIN_SOURCE, kind: 'plain', production: false, resources: plain, builtImages: new Set() });
+  if (plain.length > 0) {
+    sets.push({ source: PLAIN_SOURCE, kind: 'plain', production: false, resources: plain, builtImages: new Set(), generatorOutputs: [...generatorOutputs.values()] });
+  }
   const builtImages = skaffoldArtifacts(input.yamlFiles, files);
   for (const set of sets) set.builtImages = builtImages;
 
@@ -218,9 +234,10 @@ function isKubernetesObject(data: unknown): data is Record<string, unknown> {
   );
 }
 
-function resource(object: Record<string, unknown>, locate: (path: FieldPath) => Span): Resource {
+function resource(object: Record<string, unknown>, locate: (path: FieldPath) => Span, mergeHistory?: () => MergeHistory): Resource {
   const metadata = isRecord(object.metadata) ? object.metadata : {};
   return {
+    ...(mergeHistory === undefined ? {} : { mergeHistory }),
     apiVersion: String(object.apiVersion),
     kind: String(object.kind),
     name: typeof metadata.name === 'string' ? metadata.name : '',
@@ -251,7 +268,8 @@ async function renderSet(
     if (!isKubernetesObject(object)) continue;
     const { origin, transformedBy } = takeBuildAnnotations(object, rendered.toCwdPath);
     objects.push(object);
-    resources.push(resource(object, renderedLocator({ object, ...(origin === undefined ? {} : { origin }), transformedBy, fallback }, files)));
+    const renderedObject: RenderedObject = { object, ...(origin === undefined ? {} : { origin }), transformedBy, fallback };
+    resources.push(resource(object, renderedLocator(renderedObject, files), () => renderedMergeHistory(renderedObject, files)));
   }
   return {
     source: overlay,
@@ -261,6 +279,7 @@ async function renderSet(
     resources,
     // Filled once every set is built: skaffold configs live outside the overlays.
     builtImages: new Set(),
+    generatorOutputs: [],
     renderedYaml: objects.map((object) => stringify(object)).join('---\n'),
   };
 }
@@ -302,11 +321,11 @@ function safeParse(text: string): unknown {
   }
 }
 
-/** The overlay's `resources:` line, where an object of unknown origin entered the build. */
-function kustomizationSpan(kustomization: Kustomization): Span {
+/** A field of a kustomization; by default its `resources:` line, where an object of unknown origin entered the build. */
+function kustomizationSpan(kustomization: Kustomization, field: FieldPath = ['resources']): Span {
   const document = kustomization.yaml.documents[0];
   const root = document?.doc.contents ?? null;
-  const match = matchPath(root, ['resources'], undefined, document?.doc);
+  const match = matchPath(root, field, undefined, document?.doc);
   return match === undefined ? spanAt(kustomization.yaml, 0, 0) : spanAt(kustomization.yaml, match.start, match.end);
 }
 

@@ -5,6 +5,21 @@ import type { Level, Span } from '../findings.js';
 /** A field path inside an object: `['spec', 'template', 'spec', 'containers', 0, 'image']`. */
 export type FieldPath = readonly (string | number)[];
 
+/** A strategic-merge patch as written, that kustomize applied to an object. */
+export interface AppliedMergePatch {
+  /** The patch document as plain data. */
+  data: Record<string, unknown>;
+  /** Where the patch writes a path of its own (indexes are the patch's list items); `undefined` when it does not. */
+  locate(path: FieldPath): Span | undefined;
+}
+
+export interface MergeHistory {
+  /** The object as its origin file writes it, before any kustomization ran. */
+  base?: Record<string, unknown>;
+  /** The strategic-merge patches that selected the object, in the order kustomize applied them. */
+  patches: AppliedMergePatch[];
+}
+
 export interface SchemaIssue {
   path: FieldPath;
   message: string;
@@ -29,8 +44,22 @@ export interface Resource {
    * to its nearest ancestor that does, so the answer is always a real line.
    */
   locate(path: FieldPath): Span;
+  /**
+   * Rendered objects only: the object as its origin file writes it and the strategic-merge
+   * patches kustomize applied to it, read on demand (only a rule that compares them asks).
+   */
+  mergeHistory?(): MergeHistory;
   /** Schema violations and unknown fields found by offline validation. */
   schemaIssues: SchemaIssue[];
+}
+
+/** A ConfigMap or Secret a kustomize generator makes, known by name only. */
+export interface GeneratorOutput {
+  kind: 'ConfigMap' | 'Secret';
+  /** The generator's `name`, before the hash suffix kustomize appends (and rewrites references to). */
+  name: string;
+  /** The generator entry in its kustomization. */
+  location: Span;
 }
 
 /** One unit manifest rules run over: a rendered kustomize overlay, or the plain YAML files outside any kustomization. */
@@ -48,6 +77,13 @@ export interface ManifestSet {
    * `image: api` naming one is a placeholder the tool replaces, not an untagged image.
    */
   builtImages: ReadonlySet<string>;
+  /**
+   * Plain manifests only: the ConfigMaps and Secrets that `configMapGenerator`/`secretGenerator`
+   * entries of kustomizations that were not rendered will make. They are not objects of the set
+   * (their data, hash suffix and namespace are the engine's), but a reference to one is not dangling.
+   * A rendered overlay holds the generated objects themselves.
+   */
+  generatorOutputs: readonly GeneratorOutput[];
   /** The rendered manifests as YAML text, without k8s-audit's build annotations, for the report folder. */
   renderedYaml?: string;
 }

@@ -2,6 +2,7 @@
 // on, which files are resources and which are patches or generator inputs. This decides the
 // overlay roots and which YAML files are not plain manifests.
 import path from 'node:path';
+import type { FieldPath } from './cluster-model.js';
 import { isRecord } from './plain-data.js';
 import { type YamlFile } from './yaml-file.js';
 
@@ -20,7 +21,19 @@ export interface Kustomization {
   resourceFiles: string[];
   /** Patch and generator input files: partial objects or data, never plain manifests. */
   auxiliaryFiles: string[];
+  /** The ConfigMaps and Secrets its generators make, with the path of each generator entry in the file. */
+  generators: KustomizeGenerator[];
 }
+
+export interface KustomizeGenerator {
+  kind: 'ConfigMap' | 'Secret';
+  /** The entry's `name`; kustomize appends a content hash and rewrites the references to match. */
+  name: string;
+  /** `['configMapGenerator', 0]`. */
+  path: FieldPath;
+}
+
+const GENERATOR_KINDS = { configMapGenerator: 'ConfigMap', secretGenerator: 'Secret' } as const;
 
 export function readKustomization(dir: string, yaml: YamlFile, isDirectory: (relative: string) => boolean): Kustomization {
   const data = yaml.documents.map((document) => document.data).find(isRecord) ?? {};
@@ -37,13 +50,17 @@ export function readKustomization(dir: string, yaml: YamlFile, isDirectory: (rel
     }
   }
   const auxiliaryFiles: string[] = [];
+  const generators: KustomizeGenerator[] = [];
   for (const patch of records(data.patches)) if (typeof patch.path === 'string') auxiliaryFiles.push(at(patch.path));
   for (const patch of records(data.patchesJson6902)) if (typeof patch.path === 'string') auxiliaryFiles.push(at(patch.path));
   for (const entry of data.patchesStrategicMerge instanceof Array ? data.patchesStrategicMerge : []) {
     // An entry is a file path, or an inline patch (a string holding YAML with a newline).
     if (typeof entry === 'string' && !entry.includes('\n')) auxiliaryFiles.push(at(entry));
   }
-  for (const key of ['configMapGenerator', 'secretGenerator']) {
+  for (const key of ['configMapGenerator', 'secretGenerator'] as const) {
+    (Array.isArray(data[key]) ? data[key] : []).forEach((generator: unknown, index) => {
+      if (isRecord(generator) && typeof generator.name === 'string' && generator.name !== '') generators.push({ kind: GENERATOR_KINDS[key], name: generator.name, path: [key, index] });
+    });
     for (const generator of records(data[key])) {
       for (const source of [...strings(generator.files), ...strings(generator.envs), ...strings(generator.env === undefined ? [] : [generator.env])]) {
         // `files: [key=path]` names the data key before the `=`.
@@ -59,6 +76,7 @@ export function readKustomization(dir: string, yaml: YamlFile, isDirectory: (rel
     includes,
     resourceFiles,
     auxiliaryFiles,
+    generators,
   };
 }
 
@@ -86,20 +104,25 @@ export function overlayRoots(kustomizations: ReadonlyMap<string, Kustomization>)
   return roots.sort();
 }
 
-/** Resource files an overlay renders, through every kustomization it builds on. */
-export function reachableResourceFiles(root: string, kustomizations: ReadonlyMap<string, Kustomization>): string[] {
-  const files: string[] = [];
+/** The kustomization at `root` and every one it builds on, each once. */
+export function reachableKustomizations(root: string, kustomizations: ReadonlyMap<string, Kustomization>): Kustomization[] {
+  const found: Kustomization[] = [];
   const seen = new Set<string>();
   const visit = (dir: string) => {
     if (seen.has(dir)) return;
     seen.add(dir);
     const kustomization = kustomizations.get(dir);
     if (kustomization === undefined) return;
-    files.push(...kustomization.resourceFiles);
+    found.push(kustomization);
     kustomization.includes.forEach(visit);
   };
   visit(root);
-  return files;
+  return found;
+}
+
+/** Resource files an overlay renders, through every kustomization it builds on. */
+export function reachableResourceFiles(root: string, kustomizations: ReadonlyMap<string, Kustomization>): string[] {
+  return reachableKustomizations(root, kustomizations).flatMap((kustomization) => kustomization.resourceFiles);
 }
 
 function isRemote(entry: string): boolean {

@@ -7,7 +7,7 @@
 // in kustomize's order; the last edit that sets the field wins, else the origin file's line.
 import path from 'node:path';
 import { isMap, isScalar, isSeq, parseAllDocuments, LineCounter, Scalar, type Document, type Node, type YAMLMap } from 'yaml';
-import type { FieldPath } from './cluster-model.js';
+import type { AppliedMergePatch, FieldPath, MergeHistory } from './cluster-model.js';
 import type { Span } from '../findings.js';
 import { records, strings } from './kustomization.js';
 import { isRecord, valueAt } from './plain-data.js';
@@ -54,7 +54,8 @@ interface TargetFacts {
 /** Edits of one kustomization, parsed once and shared by every object it transformed. */
 const editsCache = new WeakMap<YamlFile, Edit[]>();
 
-export function renderedLocator(rendered: RenderedObject, files: YamlFiles): (path: FieldPath) => Span {
+/** What every question about a rendered object's history starts from: its origin, its names, the kustomizations that ran on it. */
+function historyOf(rendered: RenderedObject, files: YamlFiles): { originSource: OriginSource | undefined; facts: TargetFacts; kustomizations: YamlFile[] } {
   const { object } = rendered;
   const kind = String(object.kind ?? '');
   const apiVersion = String(object.apiVersion ?? '');
@@ -70,7 +71,31 @@ export function renderedLocator(rendered: RenderedObject, files: YamlFiles): (pa
     current = `${typeof data.namePrefix === 'string' ? data.namePrefix : ''}${current}${typeof data.nameSuffix === 'string' ? data.nameSuffix : ''}`;
     names.add(current);
   }
-  const facts: TargetFacts = { object, kind, apiVersion, names };
+  return { originSource, facts: { object, kind, apiVersion, names }, kustomizations };
+}
+
+/** The origin document and the strategic-merge patches behind a rendered object, read from the files kustomize read. */
+export function renderedMergeHistory(rendered: RenderedObject, files: YamlFiles): MergeHistory {
+  const { originSource, facts, kustomizations } = historyOf(rendered, files);
+  const patches: AppliedMergePatch[] = [];
+  for (const file of kustomizations) {
+    for (const { patch, target } of patchDocumentsOf(file, files)) {
+      if (Array.isArray(patch.data) || !isRecord(patch.data) || !patchSelects(patch.data, target, facts)) continue;
+      patches.push({
+        data: patch.data,
+        locate(path) {
+          const match = matchPath(patch.doc.contents as Node | null, path, sameIndex, patch.doc);
+          return match === undefined || match.depth < path.length ? undefined : patch.span(match.start, match.end);
+        },
+      });
+    }
+  }
+  return { ...(originSource?.data === undefined ? {} : { base: originSource.data }), patches };
+}
+
+export function renderedLocator(rendered: RenderedObject, files: YamlFiles): (path: FieldPath) => Span {
+  const { originSource, facts, kustomizations } = historyOf(rendered, files);
+  const { object } = rendered;
   const edits = kustomizations.flatMap((file) => editsOf(file, files));
   const byMergeKey = mergeKeyMapper(object);
 
@@ -98,6 +123,8 @@ export function documentLocator(yaml: YamlFile, doc: Document, basePath: FieldPa
 
 interface OriginSource {
   name?: string;
+  /** The object as its origin file writes it, before any kustomization ran; none for generated objects. */
+  data?: Record<string, unknown>;
   locate(path: FieldPath, mapIndex: IndexMapper): Candidate | undefined;
 }
 
@@ -135,6 +162,7 @@ function originOf(origin: Origin | undefined, kind: string, renderedName: string
   if (chosen === undefined) return undefined;
   return {
     name: nameOf(chosen.data),
+    ...(isRecord(chosen.data) ? { data: chosen.data } : {}),
     locate(path, mapIndex) {
       const match = matchPath(chosen.doc.contents as Node | null, path, mapIndex, chosen.doc);
       if (match === undefined) return undefined;
@@ -154,29 +182,13 @@ function editsOf(kustomization: YamlFile, files: YamlFiles): Edit[] {
   const edits: Edit[] = [];
   const document = kustomization.documents[0];
   const data = firstRecord(kustomization);
-  const dir = kustomization.file.includes('/') ? kustomization.file.slice(0, kustomization.file.lastIndexOf('/')) : '.';
-  const fileAt = (relative: string) => files(path.posix.join(dir, relative));
-  const node = (path: FieldPath) => (document === undefined ? undefined : (document.doc.getIn(path, true) as Node | undefined));
+  const fileAt = filesBeside(kustomization, files);
   const pairSpan = (path: FieldPath) => {
     const match = document === undefined ? undefined : matchPath(document.doc.contents as Node | null, path, sameIndex, document.doc);
     return match === undefined || match.depth < path.length ? undefined : spanAt(kustomization, match.start, match.end);
   };
 
-  (Array.isArray(data.patchesStrategicMerge) ? data.patchesStrategicMerge : []).forEach((entry, index) => {
-    if (typeof entry !== 'string') return;
-    const docs = entry.includes('\n') ? inlineDocuments(kustomization, node(['patchesStrategicMerge', index])) : fileDocuments(fileAt(entry));
-    for (const patch of docs) edits.push(patchEdit(patch, undefined));
-  });
-  records(data.patches).forEach((entry, index) => {
-    const docs =
-      typeof entry.path === 'string'
-        ? fileDocuments(fileAt(entry.path))
-        : typeof entry.patch === 'string'
-          ? inlineDocuments(kustomization, node(['patches', index, 'patch']))
-          : [];
-    const target = isRecord(entry.target) ? entry.target : undefined;
-    for (const patch of docs) edits.push(patchEdit(patch, target));
-  });
+  for (const { patch, target } of patchDocumentsOf(kustomization, files)) edits.push(patchEdit(patch, target));
   if (typeof data.namespace === 'string') exactEdit(edits, ['metadata', 'namespace'], pairSpan(['namespace']));
   const nameSpan = typeof data.namePrefix === 'string' ? pairSpan(['namePrefix']) : typeof data.nameSuffix === 'string' ? pairSpan(['nameSuffix']) : undefined;
   exactEdit(edits, ['metadata', 'name'], nameSpan);
@@ -230,6 +242,48 @@ function editsOf(kustomization: YamlFile, files: YamlFiles): Edit[] {
   });
   editsCache.set(kustomization, edits);
   return edits;
+}
+
+/** Reads a file named relative to the kustomization's folder. */
+function filesBeside(kustomization: YamlFile, files: YamlFiles): (relative: string) => YamlFile | undefined {
+  const dir = kustomization.file.includes('/') ? kustomization.file.slice(0, kustomization.file.lastIndexOf('/')) : '.';
+  return (relative) => files(path.posix.join(dir, relative));
+}
+
+/** A `patchesStrategicMerge` or `patches` document with the target its entry names; a JSON6902 patch under `patches` parses to a list. */
+interface PatchEntry {
+  patch: PatchDocument;
+  target: Record<string, unknown> | undefined;
+}
+
+const patchesCache = new WeakMap<YamlFile, PatchEntry[]>();
+
+/** The kustomization's `patchesStrategicMerge` then `patches` documents, in kustomize's order, read once. */
+function patchDocumentsOf(kustomization: YamlFile, files: YamlFiles): PatchEntry[] {
+  const cached = patchesCache.get(kustomization);
+  if (cached !== undefined) return cached;
+  const entries: PatchEntry[] = [];
+  const document = kustomization.documents[0];
+  const data = firstRecord(kustomization);
+  const fileAt = filesBeside(kustomization, files);
+  const node = (path: FieldPath) => (document === undefined ? undefined : (document.doc.getIn(path, true) as Node | undefined));
+  (Array.isArray(data.patchesStrategicMerge) ? data.patchesStrategicMerge : []).forEach((entry, index) => {
+    if (typeof entry !== 'string') return;
+    const docs = entry.includes('\n') ? inlineDocuments(kustomization, node(['patchesStrategicMerge', index])) : fileDocuments(fileAt(entry));
+    for (const patch of docs) entries.push({ patch, target: undefined });
+  });
+  records(data.patches).forEach((entry, index) => {
+    const docs =
+      typeof entry.path === 'string'
+        ? fileDocuments(fileAt(entry.path))
+        : typeof entry.patch === 'string'
+          ? inlineDocuments(kustomization, node(['patches', index, 'patch']))
+          : [];
+    const target = isRecord(entry.target) ? entry.target : undefined;
+    for (const patch of docs) entries.push({ patch, target });
+  });
+  patchesCache.set(kustomization, entries);
+  return entries;
 }
 
 /** The kinds kustomize's ReplicaCountTransformer sets `spec.replicas` on. */
@@ -294,13 +348,8 @@ const IDENTITY_PATHS: FieldPath[] = [['apiVersion'], ['kind'], ['metadata', 'nam
 function patchEdit(patch: PatchDocument, target: Record<string, unknown> | undefined): Edit {
   if (Array.isArray(patch.data)) return json6902Edit(patch, target);
   const data = isRecord(patch.data) ? patch.data : {};
-  const metadata = isRecord(data.metadata) ? data.metadata : {};
   return (path, facts) => {
-    const selected =
-      target !== undefined
-        ? selects(target, facts)
-        : data.kind === facts.kind && typeof metadata.name === 'string' && facts.names.has(metadata.name);
-    if (!selected || IDENTITY_PATHS.some((identity) => samePath(path, identity))) return undefined;
+    if (!patchSelects(data, target, facts) || IDENTITY_PATHS.some((identity) => samePath(path, identity))) return undefined;
     const match = matchPath(patch.doc.contents as Node | null, path, mergeKeyMapper(facts.object), patch.doc);
     if (match === undefined || match.depth === 0) return undefined;
     // A list item's merge key (`- name: api`) only says which item is patched.
@@ -310,6 +359,13 @@ function patchEdit(patch: PatchDocument, target: Record<string, unknown> | undef
     }
     return { depth: match.depth, sets: match.depth === path.length || match.leaf, span: patch.span(match.start, match.end) };
   };
+}
+
+/** A strategic-merge patch applies to its entry's target, or else to the object of its own kind and name. */
+function patchSelects(data: Record<string, unknown>, target: Record<string, unknown> | undefined, facts: TargetFacts): boolean {
+  if (target !== undefined) return selects(target, facts);
+  const metadata = isRecord(data.metadata) ? data.metadata : {};
+  return data.kind === facts.kind && typeof metadata.name === 'string' && facts.names.has(metadata.name);
 }
 
 function json6902Edit(patch: PatchDocument, target: Record<string, unknown> | undefined): Edit {
@@ -427,6 +483,12 @@ function mergeKeyFor(listField: string, item: unknown): string | undefined {
   const keys = MERGE_KEYS[listField];
   if (keys === undefined || !isRecord(item)) return undefined;
   return keys.find((key) => item[key] !== undefined);
+}
+
+/** The value an item of a strategic-merge list is merged by (`api` for a container, `/cache` for a mount); `undefined` for lists without a key. */
+export function mergeKeyValue(listField: string, item: unknown): string | undefined {
+  const key = mergeKeyFor(listField, item);
+  return key === undefined || !isRecord(item) ? undefined : String(item[key]);
 }
 
 function mergeKeyMapper(object: Record<string, unknown>): IndexMapper {
