@@ -1,6 +1,6 @@
 // The source and cross rule registry: adding a rule means adding its file and one line here.
-import type { SourceRule } from '../rule.js';
 import inMemoryState from './in-memory-state.js';
 import localFsPersistence from './local-fs-persistence.js';
 
-export const sourceRules: readonly SourceRule[] = [inMemoryState, localFsPersistence];
+// `as const` keeps each rule's id and options type: `defineConfig` is typed from this list.
+export const sourceRules = [inMemoryState, localFsPersistence] as const;
