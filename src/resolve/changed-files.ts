@@ -28,6 +28,8 @@ async function git(cwd: string, args: string[]): Promise<string> {
  * pull request shows — plus uncommitted and untracked changes in the work tree.
  */
 export async function changedFilesSince(cwd: string, ref: string): Promise<Set<string>> {
+  // A ref is never an option: `--output=…` must not reach git diff.
+  if (ref.startsWith('-')) throw new ChangedFilesError(`--changed-since takes a git ref, not "${ref}"`);
   let top: string;
   try {
     top = (await git(cwd, ['rev-parse', '--show-toplevel'])).trim();
