@@ -80,7 +80,7 @@ const configSchema = z.strictObject({
   exclude: globs.optional(),
   overlays: globs.optional(),
   production: globs.optional(),
-  workloads: z.record(z.string().regex(/^[A-Za-z]+\/[^/\s]+$/, 'expected a workload such as `Deployment/api`'), z.string().min(1)).optional(),
+  workloads: z.record(z.string(), z.string().min(1)).optional(),
   allow: z.array(z.string()).optional(),
   failOn: z.enum([...LEVELS, 'none']).optional(),
   kubeVersion: z.string().optional(),
@@ -120,6 +120,9 @@ export function resolveConfig(raw: unknown, file: string, rules: readonly Rule[]
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) throw new ConfigError(`${file}: ${describeIssues(parsed.error.issues, '')}`);
   const config = parsed.data;
+  for (const workload of Object.keys(config.workloads ?? {})) {
+    if (!/^[A-Za-z]+\/[^/\s]+$/.test(workload)) throw new ConfigError(`${file}: workloads: "${workload}" is not a workload such as "Deployment/api"`);
+  }
   const levels: Record<string, Level> = {};
   const ruleOptions: Record<string, Record<string, unknown>> = {};
   const off = new Set<string>();

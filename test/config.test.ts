@@ -135,3 +135,37 @@ describe('rule options', () => {
     expect(defineConfig({ rules: { 'missing-reference': ['P1', { allow: ['Secret/x'] }], 'image-tag': 'off' } })).toBeDefined();
   });
 });
+
+describe('file and overlay settings', () => {
+  const app = 'fixtures/apps/csv-portal';
+  const describeLevels = (findings: readonly { ruleId: string; severity: string; overlays?: string[] }[], ruleId: string) =>
+    findings.filter((f) => f.ruleId === ruleId).map((f) => `${f.severity} ${(f.overlays ?? []).map((o) => o.split('/').pop()).join(',')}`).sort();
+
+  it('production: names the overlays that deploy to production instead of guessing from the name', async () => {
+    const guessed = await audit({ cwd: root, paths: [app] });
+    expect(describeLevels(guessed.findings, 'stateful-single-replica')).toEqual(['P0 prod', 'P0 prod', 'P0 prod', 'P1 local', 'P1 local', 'P1 local']);
+    const { production } = resolveConfig({ production: ['**/overlays/local'] }, 'rules.config.json');
+    const configured = await audit({ cwd: root, paths: [app], ...(production === undefined ? {} : { production }) });
+    expect(describeLevels(configured.findings, 'stateful-single-replica')).toEqual(['P0 local', 'P0 local', 'P0 local', 'P1 prod', 'P1 prod', 'P1 prod']);
+  });
+
+  it('include and exclude: files outside are neither audited nor reported', async () => {
+    const all = await audit({ cwd: root, paths: [app] });
+    const { exclude } = resolveConfig({ exclude: ['**/deploy/**'] }, 'rules.config.json');
+    const noManifests = await audit({ cwd: root, paths: [app], ...(exclude === undefined ? {} : { ignore: exclude }) });
+    expect(noManifests.findings.length).toBeGreaterThan(0);
+    expect(noManifests.findings).toEqual(all.findings.filter((f) => !f.file.includes('/deploy/')));
+    expect(noManifests.manifests).toEqual([]);
+    const { include } = resolveConfig({ include: [`${app}/packages/api/src/security/**`] }, 'rules.config.json');
+    const onlySecurity = await audit({ cwd: root, paths: [app], ...(include === undefined ? {} : { include }) });
+    expect(onlySecurity.scope.sourceFiles).toBe(1);
+    expect(onlySecurity.findings.map((f) => `${f.file.split('/').pop()}:${f.line} ${f.ruleId}`)).toEqual(['ip-ban.ts:4 in-memory-state', 'ip-ban.ts:5 in-memory-state']);
+  });
+
+  it('workloads: validated and passed through; kubeVersion checked', () => {
+    expect(resolveConfig({ workloads: { 'Deployment/api': 'packages/api' } }, 'rules.config.json').workloads).toEqual({ 'Deployment/api': 'packages/api' });
+    expect(() => resolveConfig({ workloads: { api: 'packages/api' } }, 'rules.config.json')).toThrow('rules.config.json: workloads: "api" is not a workload such as "Deployment/api"');
+    expect(() => resolveConfig({ kubeVersion: 'latest' }, 'rules.config.json')).toThrow('rules.config.json: kubeVersion takes a Kubernetes release such as "1.33", not "latest"');
+    expect(() => resolveConfig({ failon: 'P0' }, 'rules.config.json')).toThrow('rules.config.json: unknown setting "failon"');
+  });
+});
