@@ -109,6 +109,9 @@ function parseCli(argv: string[]): CliOptions | 'help' | 'version' | 'init' {
   }
   if (values.config !== undefined && values['no-config'] === true) throw new UsageError('--config and --no-config contradict each other');
   if (values['changed-since'] !== undefined && values['changed-since'].trim() === '') throw new UsageError('--changed-since takes a git ref, such as origin/main');
+  if (values['changed-since'] !== undefined && values['update-baseline'] === true) {
+    throw new UsageError('--update-baseline records every finding; without --changed-since, or the baseline would hold only the changed files');
+  }
 
   const formats = (values.format ?? DEFAULT_FORMATS.join(',')).split(',').map((f) => f.trim()).filter((f) => f !== '');
   for (const format of formats) {

@@ -69,6 +69,9 @@ it('exits 2 on a baseline file that does not exist or is not one', () => {
   const missing = run(['--baseline', 'nope.json', '--format', 'json', '--out', '-']);
   expect(missing.status).toBe(2);
   expect(missing.stderr.split('\n')[0]).toBe('k8s-audit: baseline nope.json does not exist; write it with --update-baseline');
+  const partial = run(['--update-baseline', '--changed-since', 'main', '--format', 'json', '--out', '-']);
+  expect(partial.status).toBe(2);
+  expect(partial.stderr.split('\n')[0]).toBe('k8s-audit: --update-baseline records every finding; without --changed-since, or the baseline would hold only the changed files');
   writeFileSync(path.join(scratch, 'not-a-baseline.json'), '{"findings": 3}');
   const wrong = run(['--baseline', 'not-a-baseline.json', '--format', 'json', '--out', '-']);
   expect(wrong.status).toBe(2);

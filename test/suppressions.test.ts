@@ -1,10 +1,12 @@
 // Suppressions with accountability: a reason silences a finding and the report lists it with the
 // reason; no reason, or an unknown rule, silences nothing; --no-inline-suppressions brings all back.
+import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { audit } from '../src/audit.js';
 import { renderJson } from '../src/report/json.js';
 import { renderMarkdown } from '../src/report/markdown.js';
+import { renderText } from '../src/report/text.js';
 import { commentDirectives } from '../src/resolve/suppressions.js';
 import { describeFindings } from './expectations.js';
 
@@ -48,6 +50,7 @@ describe('inline suppressions', () => {
     expect(markdown).toContain('| feature flags cached per pod; every pod reloads them from the database on start |');
     const json = JSON.parse(renderJson(result)) as { summary: { suppressed: number }; suppressed: { ruleId: string; suppression: { reason: string; file: string; line: number } }[] };
     expect(json.summary.suppressed).toBe(SUPPRESSED.length);
+    expect(renderText(result).trimEnd().split('\n').pop()).toBe('3 P0, 1 P1, 8 P2 findings (5 suppressed); 0 errors');
     expect(json.suppressed.find((f) => f.ruleId === 'image-tag')?.suppression).toEqual({
       kind: 'next-line',
       reason: 'the local registry retags memcached nightly; prod pins a digest',
@@ -63,6 +66,21 @@ describe('inline suppressions', () => {
     const back = describeFindings(withThem.findings.filter((f) => f.ruleId !== 'suppression-reason'));
     const silenced = SUPPRESSED.map((line) => line.replace(/ (annotation|next-line|file)$/, ''));
     expect(describeFindings(without.findings)).toEqual([...back, ...silenced].sort());
+  });
+});
+
+describe('the CLI', () => {
+  it('lists suppressions in the JSON, and --no-inline-suppressions brings every finding back and fails the gate on them', () => {
+    const cli = path.join(root, 'dist', 'cli.js');
+    const run = (args: string[]) => spawnSync(process.execPath, [cli, folder, '--format', 'json', '--out', '-', '--fail-on', 'P0', ...args], { cwd: root, encoding: 'utf8' });
+    const withThem = run([]);
+    const without = run(['--no-inline-suppressions']);
+    expect([withThem.status, without.status]).toEqual([1, 1]);
+    const parsed = [withThem, without].map((r) => JSON.parse(r.stdout) as { summary: Record<string, number>; suppressed: unknown[] });
+    expect(parsed.map((r) => r.summary)).toEqual([
+      { P0: 3, P1: 1, P2: 8, suppressed: 5 },
+      { P0: 5, P1: 4, P2: 3, suppressed: 0 },
+    ]);
   });
 });
 
