@@ -186,6 +186,7 @@ function describeIssues(issues: readonly z.core.$ZodIssue[], noun: string): stri
     const keys = issue.keys.map((key) => `"${where === '' ? key : `${where}.${key}`}"`).join(', ');
     return `unknown ${noun === '' ? 'setting' : noun}${issue.keys.length === 1 ? '' : 's'} ${keys}`;
   }
+  if (where === '') return `${issue.message} (a config exports an object: \`export default defineConfig({ … })\`)`;
   return `${noun === '' ? '' : `${noun} `}"${where}": ${issue.message}`;
 }
 
