@@ -5,7 +5,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { AuditResult } from './audit-result.js';
 import { allRules, audit, TOOL } from './audit.js';
-import { ConfigError, loadConfig, STARTER_CONFIG, type ResolvedConfig } from './config.js';
+import { CONFIG_FILES, ConfigError, loadConfig, STARTER_CONFIG, type ResolvedConfig } from './config.js';
 import { LEVELS, levelRank, type Level } from './findings.js';
 import { DEFAULT_KUBE_VERSION, parseKubeVersion, type KubeVersion } from './manifests/removed-apis.js';
 import { toPosixRelative } from './posix-paths.js';
@@ -146,6 +146,9 @@ function parseCli(argv: string[]): CliOptions | 'help' | 'version' | 'init' {
 function writeStarterConfig(): number {
   const file = 'rules.config.ts';
   if (existsSync(file)) throw new UsageError(`${file} already exists; init does not overwrite it`);
+  // A second config beside an existing one would be ignored or would hide it: the loader takes the first it finds.
+  const other = CONFIG_FILES.find((name) => existsSync(name));
+  if (other !== undefined) throw new UsageError(`${other} already exists; init writes no second configuration`);
   writeFileSync(file, STARTER_CONFIG, { flag: 'wx' });
   process.stderr.write(`k8s-audit: wrote ${file}; uncomment what applies\n`);
   return EXIT.passed;

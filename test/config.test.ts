@@ -111,6 +111,10 @@ describe('rules.config', () => {
     expect(again.status).toBe(2);
     expect(again.stderr.split('\n')[0]).toBe('k8s-audit: rules.config.ts already exists; init does not overwrite it');
     expect(readFileSync(path.join(dir, 'rules.config.ts'), 'utf8')).toBe(starter);
+    const withJson = project('init-json', 'rules.config.json', '{}');
+    const beside = run(withJson, ['init']);
+    expect(beside.status).toBe(2);
+    expect(beside.stderr.split('\n')[0]).toBe('k8s-audit: rules.config.json already exists; init writes no second configuration');
   });
 });
 
