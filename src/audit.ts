@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { minimatch } from 'minimatch';
+import { Minimatch } from 'minimatch';
 import { discover } from './discover.js';
 import { readFileText } from './file-text.js';
 import type { AuditResult, ManifestReport, ReportedFinding, Snippet } from './audit-result.js';
@@ -14,9 +14,8 @@ import { buildClusterModel, RENDERED_MARKER } from './manifests/build-cluster-mo
 import type { ManifestSet } from './manifests/cluster-model.js';
 import { KUSTOMIZATION_FILE_NAMES } from './manifests/kustomization.js';
 import type { KubeVersion } from './manifests/removed-apis.js';
-import { applyBaseline } from './resolve/baseline.js';
-import { onlyChanged } from './resolve/changed-files.js';
-import { annotationDirectives, applySuppressions, commentDirectives, type Directive } from './resolve/suppressions.js';
+import { resolveFindings } from './resolve/resolve-findings.js';
+import { annotationDirectives, commentDirectives, type Directive } from './resolve/suppressions.js';
 import { resolveRules } from './resolve-rules/index.js';
 import type { Rule } from './rule.js';
 import { sourceRules } from './rules/index.js';
@@ -95,8 +94,8 @@ export async function audit(options: AuditOptions): Promise<AuditResult> {
   });
   errors.push(...clusterErrors);
   if (options.production !== undefined) {
-    const patterns = options.production.map((pattern) => pattern.replace(/\/+$/, ''));
-    for (const set of cluster.sets) set.production = set.kind === 'overlay' && patterns.some((pattern) => minimatch(set.source, pattern, { dot: true }));
+    const isProduction = globMatcher(options.production.map((pattern) => pattern.replace(/\/+$/, '')));
+    for (const set of cluster.sets) set.production = set.kind === 'overlay' && isProduction(set.source);
   }
 
   const settings: RuleSettings = {
@@ -114,17 +113,11 @@ export async function audit(options: AuditOptions): Promise<AuditResult> {
   const knownRuleIds = new Set([...allRules, ...rules].map((rule) => rule.id));
   raw.push(...runResolveRules(rules, directives, knownRuleIds, settings));
   const audited = attachSnippetsAndFingerprints(raw.filter((finding) => inScope(finding.file)), cwd, options.paths);
-  let { kept: findings, suppressed } = applySuppressions(audited, directives);
-  if (options.changedFiles !== undefined) {
-    findings = onlyChanged(findings, options.changedFiles);
-    suppressed = onlyChanged(suppressed, options.changedFiles);
-  }
-  let baseline: AuditResult['baseline'];
-  if (options.baseline !== undefined) {
-    const applied = applyBaseline(findings, options.baseline);
-    findings = applied.findings;
-    baseline = { known: applied.known, new: findings.length };
-  }
+  const { findings, suppressed, baseline } = resolveFindings(audited, {
+    directives,
+    ...(options.changedFiles === undefined ? {} : { changedFiles: options.changedFiles }),
+    ...(options.baseline === undefined ? {} : { baseline: options.baseline }),
+  });
   const slugs = overlaySlugs(cluster.sets.filter((set) => set.renderedYaml !== undefined).map((set) => set.source));
   const manifests = cluster.sets.map((set) => manifestReport(set, slugs, options.manifestsDir));
   const renderedManifests = cluster.sets.flatMap((set) =>
@@ -236,8 +229,15 @@ function snippetOf(lines: string[], finding: RawFinding): Snippet | undefined {
 
 /** Whether a file (POSIX, relative to cwd) is in scope for the configured include and ignore globs. */
 function fileFilter(include: readonly string[] | undefined, ignore: readonly string[] | undefined): (file: string) => boolean {
-  const matches = (file: string, patterns: readonly string[]) => patterns.some((pattern) => minimatch(file, pattern, { dot: true }));
-  return (file) => (include === undefined || include.length === 0 || matches(file, include)) && !matches(file, ignore ?? []);
+  const included = include === undefined || include.length === 0 ? () => true : globMatcher(include);
+  const ignored = globMatcher(ignore ?? []);
+  return (file) => included(file) && !ignored(file);
+}
+
+/** Whether a POSIX path matches any of the globs, compiled once (a scan asks for every file). */
+function globMatcher(patterns: readonly string[]): (file: string) => boolean {
+  const compiled = patterns.map((pattern) => new Minimatch(pattern, { dot: true }));
+  return (file) => compiled.some((glob) => glob.match(file));
 }
 
 /** Suppression comments of the files that hold any (read once each), and ignore annotations of the manifest objects. */

@@ -1,4 +1,4 @@
-import { minimatch } from 'minimatch';
+import { Minimatch } from 'minimatch';
 import { z } from 'zod';
 import type { FieldPath, ManifestSet, Resource } from '../manifests/cluster-model.js';
 import { generatedObjects } from '../manifests/generated-objects.js';
@@ -84,8 +84,9 @@ const options = z.strictObject({
 function checkPodReferences(set: ManifestSet, report: Report, allow: readonly string[]): void {
   const objects = coreObjects(set);
   const generated = generatedObjects(set.resources);
+  const allowed = allow.map((pattern) => new Minimatch(pattern));
   const createdOutside = (kind: string, name: string) =>
-    CREATED_OUTSIDE_THE_MANIFESTS.some((entry) => entry.kind === kind && entry.name === name) || allow.some((pattern) => minimatch(`${kind}/${name}`, pattern));
+    CREATED_OUTSIDE_THE_MANIFESTS.some((entry) => entry.kind === kind && entry.name === name) || allowed.some((glob) => glob.match(`${kind}/${name}`));
 
   for (const reference of podReferences(set.resources)) {
     // optional-secret judges optional Secrets; an optional ConfigMap or key is a documented default.
