@@ -1,6 +1,7 @@
 // What an audit hands to the reporters: the JSON contract's content plus what the Markdown
 // report shows (snippets) and what the CLI writes (rendered manifests).
 import type { AuditError, Finding, Level } from './findings.js';
+import type { SuppressedFinding } from './resolve/suppressions.js';
 
 /** Lines around a finding, for the Markdown report. */
 export interface Snippet {
@@ -71,6 +72,10 @@ export interface AuditResult {
   summary: Record<Level, number>;
   /** Sorted by file, line, column, rule. */
   findings: ReportedFinding[];
+  /** Findings an inline suppression or ignore annotation silenced, each with its reason; not counted in `summary`. */
+  suppressed: SuppressedFinding<ReportedFinding>[];
+  /** With a baseline: how many findings it hid (`known`) and how many are not in it (`new`, marked on each finding). */
+  baseline?: { known: number; new: number };
   manifests: ManifestReport[];
   workloads: WorkloadReport[];
   env: EnvContractEntry[];

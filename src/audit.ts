@@ -3,24 +3,29 @@
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { Minimatch } from 'minimatch';
 import { discover } from './discover.js';
 import { buildLinks } from './link/build-links.js';
 import { envContract, workloadsReport } from './link/contract.js';
 import type { WorkloadPackages } from './link/workload-package.js';
 import { readFileText } from './file-text.js';
 import type { AuditResult, ManifestReport, ReportedFinding, Snippet } from './audit-result.js';
-import { compareSpans, type AuditError } from './findings.js';
+import { compareSpans, type AuditError, type Level } from './findings.js';
 import { toPosixRelative } from './posix-paths.js';
 import { manifestRules } from './manifest-rules/index.js';
 import { buildClusterModel, RENDERED_MARKER } from './manifests/build-cluster-model.js';
 import type { ManifestSet } from './manifests/cluster-model.js';
+import { KUSTOMIZATION_FILE_NAMES } from './manifests/kustomization.js';
 import type { KubeVersion } from './manifests/removed-apis.js';
+import { resolveFindings } from './resolve/resolve-findings.js';
+import { annotationDirectives, commentDirectives, type Directive } from './resolve/suppressions.js';
+import { resolveRules } from './resolve-rules/index.js';
 import type { Rule } from './rule.js';
 import { crossRules, sourceRules } from './rules/index.js';
-import { countByLevel, describeOverlays, runRules, type RawFinding } from './run-rules.js';
+import { countByLevel, describeOverlays, runResolveRules, runRules, type RawFinding, type RuleSettings } from './run-rules.js';
 import { buildAppModel } from './source/build-app-model.js';
 
-export const allRules: readonly Rule[] = [...sourceRules, ...crossRules, ...manifestRules];
+export const allRules: readonly Rule[] = [...sourceRules, ...crossRules, ...manifestRules, ...resolveRules];
 
 const packageJson = createRequire(import.meta.url)('../package.json') as { name: string; version: string };
 export const TOOL = { name: packageJson.name, version: packageJson.version } as const;
@@ -41,21 +46,41 @@ export interface AuditOptions {
   exclude?: string[];
   /** The Kubernetes release the manifests target (`--kube-version`); default `DEFAULT_KUBE_VERSION`. */
   kubeVersion?: KubeVersion;
-  /** Workload (`Deployment/api` or `api`) → package folder, for images not named after their package. */
+  /** Per rule id, a level that replaces the level of each of its findings (configuration). */
+  levels?: Readonly<Record<string, Level>>;
+  /** Per rule id, its options as the rule's schema validated them; a rule without an entry runs with its defaults. */
+  ruleOptions?: Readonly<Record<string, Record<string, unknown>>>;
+  /** Globs (relative to cwd): only matching files are audited and reported. */
+  include?: readonly string[];
+  /** Globs (relative to cwd): matching files are neither audited nor reported. */
+  ignore?: readonly string[];
+  /** Globs of overlay paths that deploy to production; default: an overlay path segment `prod` or `production`. */
+  production?: readonly string[];
+  /** Workload (`Deployment/api` or `api`) → package folder, from configuration, for images not named after their package. */
   workloads?: WorkloadPackages;
+  /** `false` ignores every `k8s-audit-ignore-*` comment and `k8s-audit.dev/ignore` annotation. */
+  inlineSuppressions?: boolean;
+  /** Fingerprints of known findings (a baseline): hidden, and every other finding is marked new. */
+  baseline?: ReadonlySet<string>;
+  /** Files changed in the change under review (POSIX, relative to cwd): only findings in them are reported. */
+  changedFiles?: ReadonlySet<string>;
 }
 
 export async function audit(options: AuditOptions): Promise<AuditResult> {
   const cwd = path.resolve(options.cwd ?? process.cwd());
   const rules = options.rules ?? allRules;
   const excludeDirs = (options.exclude ?? []).map((dir) => path.resolve(cwd, dir));
+  const inScope = fileFilter(options.include, options.ignore);
   const discovery = await discover({ cwd, paths: options.paths, excludeDirs });
+  discovery.sources = discovery.sources.filter(inScope);
+  discovery.yamlFiles = discovery.yamlFiles.filter(inScope);
+  discovery.kustomizationDirs = discovery.kustomizationDirs.filter((dir) => KUSTOMIZATION_FILE_NAMES.some((name) => inScope(path.posix.join(dir, name))));
   const errors: AuditError[] = [
     ...discovery.errors,
     ...discovery.helmCharts.map((chart) => ({ file: chart, message: 'Helm chart not rendered (k8s-audit does not render Helm yet): its templates and values were not audited' })),
   ];
 
-  const needsSource = rules.some((rule) => rule.kind !== 'manifest');
+  const needsSource = rules.some((rule) => rule.kind === 'source' || rule.kind === 'cross');
   const { app, errors: sourceErrors } = needsSource
     ? buildAppModel({ cwd, sources: discovery.sources, packages: discovery.packages })
     : { app: { packages: discovery.packages, files: [] }, errors: [] };
@@ -71,6 +96,10 @@ export async function audit(options: AuditOptions): Promise<AuditResult> {
     ...(options.kubeVersion === undefined ? {} : { kubeVersion: options.kubeVersion }),
   });
   errors.push(...clusterErrors);
+  if (options.production !== undefined) {
+    const isProduction = globMatcher(options.production.map((pattern) => pattern.replace(/\/+$/, '')));
+    for (const set of cluster.sets) set.production = set.kind === 'overlay' && isProduction(set.source);
+  }
 
   const { links, errors: linkErrors } = buildLinks({
     cwd,
@@ -84,10 +113,26 @@ export async function audit(options: AuditOptions): Promise<AuditResult> {
   });
   errors.push(...linkErrors);
 
-  const { findings: raw, ruleErrors } = runRules(rules, app, cluster, links);
+  const settings: RuleSettings = {
+    ...(options.levels === undefined ? {} : { levels: options.levels }),
+    ...(options.ruleOptions === undefined ? {} : { options: options.ruleOptions }),
+  };
+  const { findings: raw, ruleErrors } = runRules(rules, app, cluster, links, settings);
   for (const { ruleId, message } of ruleErrors) errors.push({ file: `rule:${ruleId}`, message: `rule failed: ${message}` });
 
-  const findings = attachSnippetsAndFingerprints(raw, cwd, options.paths);
+  // Resolve: the directives in the scanned files, then suppressions, --changed-since and the baseline.
+  const directives =
+    options.inlineSuppressions === false
+      ? []
+      : readDirectives(cwd, [...discovery.sources, ...discovery.yamlFiles, ...discovery.kustomizationDirs.flatMap((dir) => KUSTOMIZATION_FILE_NAMES.map((name) => path.posix.join(dir, name))), ...raw.map((f) => f.file)], cluster.sets);
+  const knownRuleIds = new Set([...allRules, ...rules].map((rule) => rule.id));
+  raw.push(...runResolveRules(rules, directives, knownRuleIds, settings));
+  const audited = attachSnippetsAndFingerprints(raw.filter((finding) => inScope(finding.file)), cwd, options.paths);
+  const { findings, suppressed, baseline } = resolveFindings(audited, {
+    directives,
+    ...(options.changedFiles === undefined ? {} : { changedFiles: options.changedFiles }),
+    ...(options.baseline === undefined ? {} : { baseline: options.baseline }),
+  });
   const slugs = overlaySlugs(cluster.sets.filter((set) => set.renderedYaml !== undefined).map((set) => set.source));
   const manifests = cluster.sets.map((set) => manifestReport(set, slugs, options.manifestsDir));
   const renderedManifests = cluster.sets.flatMap((set) =>
@@ -107,6 +152,8 @@ export async function audit(options: AuditOptions): Promise<AuditResult> {
     },
     summary: countByLevel(findings),
     findings,
+    suppressed,
+    ...(baseline === undefined ? {} : { baseline }),
     manifests,
     workloads: workloadsReport(links),
     env: envContract(links, app),
@@ -195,6 +242,29 @@ function snippetOf(lines: string[], finding: RawFinding): Snippet | undefined {
     lines: lines.slice(startLine - 1, endLine),
     language: LANGUAGES[path.posix.extname(finding.file)] ?? '',
   };
+}
+
+/** Whether a file (POSIX, relative to cwd) is in scope for the configured include and ignore globs. */
+function fileFilter(include: readonly string[] | undefined, ignore: readonly string[] | undefined): (file: string) => boolean {
+  const included = include === undefined || include.length === 0 ? () => true : globMatcher(include);
+  const ignored = globMatcher(ignore ?? []);
+  return (file) => included(file) && !ignored(file);
+}
+
+/** Whether a POSIX path matches any of the globs, compiled once (a scan asks for every file). */
+function globMatcher(patterns: readonly string[]): (file: string) => boolean {
+  const compiled = patterns.map((pattern) => new Minimatch(pattern, { dot: true }));
+  return (file) => compiled.some((glob) => glob.match(file));
+}
+
+/** Suppression comments of the files that hold any (read once each), and ignore annotations of the manifest objects. */
+function readDirectives(cwd: string, files: readonly string[], sets: Parameters<typeof annotationDirectives>[0]): Directive[] {
+  const directives: Directive[] = [];
+  for (const file of new Set(files)) {
+    const read = readFileText(path.resolve(cwd, file));
+    if ('text' in read) directives.push(...commentDirectives(file, read.text));
+  }
+  return [...directives, ...annotationDirectives(sets)];
 }
 
 /** Sorted, and once each: discovery and the cluster model may both refuse the same link. */

@@ -1,19 +1,25 @@
 #!/usr/bin/env node
 // Argument parsing, writing files and the exit code; everything else is audit() and the reporters.
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { AuditResult } from './audit-result.js';
 import { allRules, audit, TOOL } from './audit.js';
 import { runCommentCommand } from './comment/command.js';
+import { CONFIG_FILES, ConfigError, loadConfig, STARTER_CONFIG, type ResolvedConfig } from './config.js';
 import { LEVELS, levelRank, type Level } from './findings.js';
 import { DEFAULT_KUBE_VERSION, parseKubeVersion, type KubeVersion } from './manifests/removed-apis.js';
 import { toPosixRelative } from './posix-paths.js';
 import { DEFAULT_FORMATS, FORMATS, REPORT_FILES, reporters, type Format, type ReportOptions } from './report/index.js';
+import { BaselineError, parseBaseline, renderBaseline } from './resolve/baseline.js';
+import { changedFilesSince, ChangedFilesError } from './resolve/changed-files.js';
 
 const EXIT = { passed: 0, gateFailed: 1, usage: 2, internal: 3 } as const;
 
+const DEFAULT_BASELINE = 'k8s-audit-baseline.json';
+
 const HELP = `Usage: k8s-audit [paths...] [options]
+       k8s-audit init       write a commented starter rules.config.ts (never overwrites one)
 
 Audits a Node.js/TypeScript service and its Kubernetes manifests for what breaks when it
 runs as pods, and writes K8S_READINESS_AUDIT.md, k8s-audit.json and the rendered manifests.
@@ -24,14 +30,23 @@ Options:
   --overlay DIR        kustomize overlay to render (repeatable; default: every kustomization root)
   --no-render          audit the YAML files as written, without rendering overlays
   --kube-version X.Y   target Kubernetes release (default ${DEFAULT_KUBE_VERSION}): API versions it removed or deprecates are reported
-  --fail-on LEVEL      P0, P1, P2 or none (default none): exit 1 when a finding at or above LEVEL exists
+  --fail-on LEVEL      P0, P1, P2 or none (default none): exit 1 when a finding at or above LEVEL remains
+  --config FILE        load this configuration (default: rules.config.{ts,mts,mjs,js,json} in the working directory)
+  --no-config          ignore rules.config.* files
+  --no-inline-suppressions  ignore k8s-audit-ignore-* comments and k8s-audit.dev/ignore annotations
+  --baseline FILE      hide the findings FILE lists (by fingerprint) and mark the others new
+  --update-baseline    write every current finding to the --baseline file (default ${DEFAULT_BASELINE})
+  --changed-since REF  report only findings in files changed since REF (git diff REF...HEAD, and uncommitted)
   --date TEXT          print this date in the Markdown report (none by default, for reproducible reports)
   --quiet              print nothing but errors
   --debug              print the stack trace of an internal error
   --version            print the version
   --help               print this help
 
-Exit codes: 0 passed, 1 a finding at or above --fail-on, 2 usage error, 3 internal error.
+Command-line options override the configuration file. --fail-on counts what remains after
+suppressions, the baseline and --changed-since.
+
+Exit codes: 0 passed, 1 a finding at or above --fail-on, 2 usage or configuration error, 3 internal error.
 `;
 
 class UsageError extends Error {}
@@ -42,14 +57,21 @@ interface CliOptions {
   out: string;
   overlays: string[];
   render: boolean;
-  kubeVersion: KubeVersion;
-  failOn: Level | 'none';
+  /** Undefined when not given: the configuration's, else the default. */
+  kubeVersion?: KubeVersion;
+  failOn?: Level | 'none';
   date?: string;
   quiet: boolean;
   debug: boolean;
+  /** A file (`--config`), or false (`--no-config`); undefined looks for rules.config.* in the working directory. */
+  config?: string | false;
+  inlineSuppressions: boolean;
+  baseline?: string;
+  updateBaseline: boolean;
+  changedSince?: string;
 }
 
-function parseCli(argv: string[]): CliOptions | 'help' | 'version' {
+function parseCli(argv: string[]): CliOptions | 'help' | 'version' | 'init' {
   let parsed;
   try {
     parsed = parseArgs({
@@ -63,6 +85,12 @@ function parseCli(argv: string[]): CliOptions | 'help' | 'version' {
         'no-render': { type: 'boolean' },
         'kube-version': { type: 'string' },
         'fail-on': { type: 'string' },
+        config: { type: 'string' },
+        'no-config': { type: 'boolean' },
+        'no-inline-suppressions': { type: 'boolean' },
+        baseline: { type: 'string' },
+        'update-baseline': { type: 'boolean' },
+        'changed-since': { type: 'string' },
         date: { type: 'string' },
         quiet: { type: 'boolean' },
         debug: { type: 'boolean' },
@@ -76,6 +104,15 @@ function parseCli(argv: string[]): CliOptions | 'help' | 'version' {
   const { values, positionals } = parsed;
   if (values.help === true) return 'help';
   if (values.version === true) return 'version';
+  if (positionals[0] === 'init') {
+    if (positionals.length > 1) throw new UsageError('init takes no paths: it writes rules.config.ts in the working directory');
+    return 'init';
+  }
+  if (values.config !== undefined && values['no-config'] === true) throw new UsageError('--config and --no-config contradict each other');
+  if (values['changed-since'] !== undefined && values['changed-since'].trim() === '') throw new UsageError('--changed-since takes a git ref, such as origin/main');
+  if (values['changed-since'] !== undefined && values['update-baseline'] === true) {
+    throw new UsageError('--update-baseline records every finding; without --changed-since, or the baseline would hold only the changed files');
+  }
 
   const formats = (values.format ?? DEFAULT_FORMATS.join(',')).split(',').map((f) => f.trim()).filter((f) => f !== '');
   for (const format of formats) {
@@ -83,22 +120,79 @@ function parseCli(argv: string[]): CliOptions | 'help' | 'version' {
   }
   const out = values.out ?? 'reports';
   if (out === '-' && formats.length !== 1) throw new UsageError('--out - prints one format to stdout: choose it with --format');
-  const failOn = values['fail-on'] ?? 'none';
-  if (failOn !== 'none' && !(LEVELS as readonly string[]).includes(failOn)) throw new UsageError(`--fail-on takes P0, P1, P2 or none, not "${failOn}"`);
-  const kubeVersion = parseKubeVersion(values['kube-version'] ?? DEFAULT_KUBE_VERSION);
-  if (kubeVersion === undefined) throw new UsageError(`--kube-version takes a Kubernetes release such as 1.33, not "${values['kube-version']}"`);
+  const failOn = values['fail-on'];
+  if (failOn !== undefined && failOn !== 'none' && !(LEVELS as readonly string[]).includes(failOn)) throw new UsageError(`--fail-on takes P0, P1, P2 or none, not "${failOn}"`);
+  const kubeVersion = values['kube-version'] === undefined ? undefined : parseKubeVersion(values['kube-version']);
+  if (values['kube-version'] !== undefined && kubeVersion === undefined) throw new UsageError(`--kube-version takes a Kubernetes release such as 1.33, not "${values['kube-version']}"`);
   return {
     paths: positionals.length === 0 ? ['.'] : positionals,
     formats: formats as Format[],
     out,
     overlays: values.overlay ?? [],
     render: values['no-render'] !== true,
-    kubeVersion,
-    failOn: failOn as Level | 'none',
+    ...(kubeVersion === undefined ? {} : { kubeVersion }),
+    ...(failOn === undefined ? {} : { failOn: failOn as Level | 'none' }),
     ...(values.date === undefined ? {} : { date: values.date }),
     quiet: values.quiet === true,
     debug: values.debug === true,
+    ...(values['no-config'] === true ? { config: false as const } : values.config === undefined ? {} : { config: values.config }),
+    inlineSuppressions: values['no-inline-suppressions'] !== true,
+    ...(values.baseline === undefined ? {} : { baseline: values.baseline }),
+    updateBaseline: values['update-baseline'] === true,
+    ...(values['changed-since'] === undefined ? {} : { changedSince: values['changed-since'] }),
   };
+}
+
+/** `k8s-audit init`: a starter configuration, never over one that exists. */
+function writeStarterConfig(): number {
+  const file = 'rules.config.ts';
+  if (existsSync(file)) throw new UsageError(`${file} already exists; init does not overwrite it`);
+  // A second config beside an existing one would be ignored or would hide it: the loader takes the first it finds.
+  const other = CONFIG_FILES.find((name) => existsSync(name));
+  if (other !== undefined) throw new UsageError(`${other} already exists; init writes no second configuration`);
+  writeFileSync(file, STARTER_CONFIG, { flag: 'wx' });
+  process.stderr.write(`k8s-audit: wrote ${file}; uncomment what applies\n`);
+  return EXIT.passed;
+}
+
+/** The configuration file's settings with the command line's on top. */
+async function configured(options: CliOptions): Promise<{ config: ResolvedConfig | undefined; failOn: Level | 'none'; kubeVersion: KubeVersion; overlays: string[] }> {
+  let config: ResolvedConfig | undefined;
+  try {
+    config = options.config === false ? undefined : await loadConfig(process.cwd(), options.config);
+  } catch (error) {
+    if (error instanceof ConfigError) throw new UsageError(error.message);
+    throw error;
+  }
+  return {
+    config,
+    failOn: options.failOn ?? config?.failOn ?? 'none',
+    kubeVersion: options.kubeVersion ?? config?.kubeVersion ?? DEFAULT_KUBE_VERSION,
+    overlays: options.overlays.length > 0 ? options.overlays : (config?.overlays ?? []),
+  };
+}
+
+async function resolveInputs(options: CliOptions): Promise<{ baseline?: Set<string>; changedFiles?: Set<string> }> {
+  let baseline: Set<string> | undefined;
+  if (options.baseline !== undefined && !options.updateBaseline) {
+    if (!existsSync(options.baseline)) throw new UsageError(`baseline ${options.baseline} does not exist; write it with --update-baseline`);
+    try {
+      baseline = parseBaseline(readFileSync(options.baseline, 'utf8'), options.baseline);
+    } catch (error) {
+      if (error instanceof BaselineError) throw new UsageError(error.message);
+      throw error;
+    }
+  }
+  let changedFiles: Set<string> | undefined;
+  if (options.changedSince !== undefined) {
+    try {
+      changedFiles = await changedFilesSince(process.cwd(), options.changedSince);
+    } catch (error) {
+      if (error instanceof ChangedFilesError) throw new UsageError(error.message);
+      throw error;
+    }
+  }
+  return { ...(baseline === undefined ? {} : { baseline }), ...(changedFiles === undefined ? {} : { changedFiles }) };
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -113,20 +207,42 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${TOOL.version}\n`);
     return EXIT.passed;
   }
-  for (const given of [...options.paths, ...options.overlays]) {
+  if (options === 'init') return writeStarterConfig();
+  const { config, failOn, kubeVersion, overlays } = await configured(options);
+  for (const given of [...options.paths, ...overlays]) {
     if (!existsSync(given)) throw new UsageError(`no such file or folder: ${given}`);
   }
+  const { baseline, changedFiles } = await resolveInputs(options);
   const toStdout = options.out === '-';
   const showProgress = !options.quiet && process.stderr.isTTY === true;
   if (showProgress) process.stderr.write(`k8s-audit: auditing ${options.paths.join(' ')}…`);
   const result = await audit({
     paths: options.paths,
-    ...(options.overlays.length === 0 ? {} : { overlays: options.overlays }),
+    ...(overlays.length === 0 ? {} : { overlays }),
     render: options.render,
-    kubeVersion: options.kubeVersion,
+    kubeVersion,
     ...(toStdout ? {} : { manifestsDir: toPosixRelative(process.cwd(), path.resolve(options.out, 'manifests')), exclude: [options.out] }),
+    ...(config === undefined
+      ? {}
+      : {
+          rules: config.rules,
+          levels: config.levels,
+          ruleOptions: config.ruleOptions,
+          ...(config.include === undefined ? {} : { include: config.include }),
+          ...(config.exclude === undefined ? {} : { ignore: config.exclude }),
+          ...(config.production === undefined ? {} : { production: config.production }),
+          ...(config.workloads === undefined ? {} : { workloads: config.workloads }),
+        }),
+    inlineSuppressions: options.inlineSuppressions,
+    ...(baseline === undefined ? {} : { baseline }),
+    ...(changedFiles === undefined ? {} : { changedFiles }),
   });
   if (showProgress) process.stderr.write('\r\x1b[K');
+  if (options.updateBaseline) {
+    const file = options.baseline ?? DEFAULT_BASELINE;
+    writeFileSync(file, renderBaseline(result.findings));
+    if (!options.quiet) process.stderr.write(`k8s-audit: wrote ${file} (${result.findings.length} findings)\n`);
+  }
 
   const reportOptions = fileReportOptions(options);
   if (toStdout) {
@@ -136,7 +252,9 @@ async function main(argv: string[]): Promise<number> {
     writeReports(result, options);
     if (options.formats.includes('text') && !options.quiet) process.stdout.write(reporters.text(result, { ...reportOptions, color: process.stdout.isTTY === true }));
   }
-  return gatePassed(result, options) ? EXIT.passed : EXIT.gateFailed;
+  // Right after --update-baseline every finding is in the baseline: nothing is left to fail on.
+  const gateLevel = options.updateBaseline ? 'none' : failOn;
+  return gatePassed(result, gateLevel, options.render) ? EXIT.passed : EXIT.gateFailed;
 }
 
 function writeReports(result: AuditResult, options: CliOptions): void {
@@ -172,7 +290,7 @@ function fileReportOptions(options: CliOptions): ReportOptions {
   };
 }
 
-function gatePassed(result: AuditResult, { failOn, render }: CliOptions): boolean {
+function gatePassed(result: AuditResult, failOn: Level | 'none', render: boolean): boolean {
   if (failOn === 'none') return true;
   // A gate cannot pass on manifests it could not see: an overlay that failed to render is a failure.
   const unseen = render ? result.scope.unrendered : [];

@@ -44,6 +44,8 @@ export const CATEGORIES = [
   'kustomize-merge',
   'template-placeholder',
   'schema',
+  // The audit's own directives: a suppression without a reason, or naming a rule that does not exist.
+  'suppression',
 ] as const;
 export type Category = (typeof CATEGORIES)[number];
 
@@ -76,6 +78,8 @@ export interface Finding extends Span {
   fix: string;
   effort: Effort;
   fingerprint: string;
+  /** Set when a baseline is in use and this finding is not in it. */
+  new?: boolean;
 }
 
 /** A file the audit could not read, parse or render, with a one-line reason. */

@@ -148,6 +148,16 @@ const minimalSarifSchema = {
                 message,
                 locations: { type: 'array', items: location },
                 relatedLocations: { type: 'array', uniqueItems: true, items: location },
+                suppressions: {
+                  type: 'array',
+                  uniqueItems: true,
+                  items: {
+                    type: 'object',
+                    required: ['kind'],
+                    additionalProperties: false,
+                    properties: { kind: { enum: ['inSource', 'external'] }, status: { enum: ['accepted', 'underReview', 'rejected'] }, guid: { type: 'string' }, justification: { type: 'string' }, location, properties: propertyBag },
+                  },
+                },
                 partialFingerprints: { type: 'object', additionalProperties: { type: 'string' } },
                 properties: propertyBag,
               },
@@ -192,6 +202,17 @@ describe('sarif', () => {
     }
     expect(log.version).toBe('2.1.0');
     expect(log.runs).toHaveLength(1);
+  });
+
+  it('gives a suppressed finding a result with an in-source suppression and its reason', async () => {
+    const suppressed = await audit({ paths: ['fixtures/suppression-reason'], cwd: root, rules: allRules });
+    const log = JSON.parse(renderSarif(suppressed, { rules: allRules })) as Sarif.Log;
+    for (const { name, validate } of sarifValidators()) expect({ name, errors: validate(log) }).toEqual({ name, errors: [] });
+    const results = log.runs[0]!.results!;
+    expect(results).toHaveLength(suppressed.findings.length + suppressed.suppressed.length);
+    const withSuppression = results.filter((r) => r.suppressions !== undefined);
+    expect(withSuppression.map((r) => r.suppressions![0]!.justification).sort()).toEqual(suppressed.suppressed.map((f) => f.suppression.reason).sort());
+    expect(withSuppression.every((r) => r.suppressions![0]!.kind === 'inSource')).toBe(true);
   });
 
   it('describes every rule from its metadata, at its default level', () => {

@@ -13,8 +13,9 @@ const ruleFiles = (folder: string): string[] =>
 
 describe('rule metadata', () => {
   it('one file per rule, named by its id, each registered once', () => {
-    expect(allRules.filter((r) => r.kind !== 'manifest').map((r) => r.id).sort()).toEqual(ruleFiles('rules').sort());
+    expect(allRules.filter((r) => r.kind === 'source' || r.kind === 'cross').map((r) => r.id).sort()).toEqual(ruleFiles('rules').sort());
     expect(allRules.filter((r) => r.kind === 'manifest').map((r) => r.id).sort()).toEqual(ruleFiles('manifest-rules').sort());
+    expect(allRules.filter((r) => r.kind === 'resolve').map((r) => r.id).sort()).toEqual(ruleFiles('resolve-rules').sort());
     expect(new Set(allRules.map((r) => r.id)).size).toBe(allRules.length);
   });
 

@@ -1,5 +1,4 @@
 // The manifest rule registry: adding a rule means adding its file and one line here.
-import type { ManifestRule } from '../rule.js';
 import availability from './availability.js';
 import imageTag from './image-tag.js';
 import kustomizeMerge from './kustomize-merge.js';
@@ -12,7 +11,8 @@ import securityContext from './security-context.js';
 import statefulNoPvc from './stateful-no-pvc.js';
 import statefulSingleReplica from './stateful-single-replica.js';
 
-export const manifestRules: readonly ManifestRule[] = [
+// `as const` keeps each rule's id and options type: `defineConfig` is typed from this list.
+export const manifestRules = [
   availability,
   imageTag,
   kustomizeMerge,
@@ -24,4 +24,4 @@ export const manifestRules: readonly ManifestRule[] = [
   securityContext,
   statefulNoPvc,
   statefulSingleReplica,
-];
+] as const;

@@ -1,3 +1,5 @@
+import { Minimatch } from 'minimatch';
+import { z } from 'zod';
 import type { FieldPath, ManifestSet, Resource } from '../manifests/cluster-model.js';
 import { generatedObjects } from '../manifests/generated-objects.js';
 import { containers, podSpecs, workloadName } from '../manifests/pod-templates.js';
@@ -9,9 +11,8 @@ import type { Report } from '../rule.js';
 import { defineManifestRule } from '../rule.js';
 
 /**
- * Objects that exist in a namespace although no manifest declares them. The configurable
- * allow-list (objects created by hand, by Helm, by an operator we do not know) is a later
- * issue: it will be appended here, and nowhere else needs to change.
+ * Objects that exist in a namespace although no manifest declares them. Objects the team creates
+ * outside the repo (sealed or external secrets, Helm releases, by hand) are added by the `allow` option.
  */
 export const CREATED_OUTSIDE_THE_MANIFESTS: readonly { kind: string; name: string }[] = [
   // The API server gives every namespace its `default` ServiceAccount.
@@ -72,10 +73,20 @@ function dataKeys(object: Resource): Set<string> | undefined {
   return new Set(maps.flatMap((map) => Object.keys(map)));
 }
 
-function checkPodReferences(set: ManifestSet, report: Report): void {
+const options = z.strictObject({
+  /**
+   * `Kind/name` of objects created outside the repo — by the sealed-secrets or external-secrets
+   * controller, Helm, a pipeline — that pods may reference; `*` globs names (`Secret/tls-*`).
+   */
+  allow: z.array(z.string().regex(/^[A-Za-z][A-Za-z0-9]*\/[^/\s]+$/, 'expected `Kind/name`, such as `Secret/api-secrets`')).default([]),
+});
+
+function checkPodReferences(set: ManifestSet, report: Report, allow: readonly string[]): void {
   const objects = coreObjects(set);
   const generated = generatedObjects(set.resources);
-  const createdOutside = (kind: string, name: string) => CREATED_OUTSIDE_THE_MANIFESTS.some((entry) => entry.kind === kind && entry.name === name);
+  const allowed = allow.map((pattern) => new Minimatch(pattern));
+  const createdOutside = (kind: string, name: string) =>
+    CREATED_OUTSIDE_THE_MANIFESTS.some((entry) => entry.kind === kind && entry.name === name) || allowed.some((glob) => glob.match(`${kind}/${name}`));
 
   for (const reference of podReferences(set.resources)) {
     // optional-secret judges optional Secrets; an optional ConfigMap or key is a documented default.
@@ -351,10 +362,11 @@ export default defineManifestRule({
   docs: {
     summary: 'Object referenced by a pod, Service, Ingress, HPA, PDB or StatefulSet that is not in the manifests',
     why: 'A pod that names a missing ConfigMap, Secret, key, ServiceAccount or PVC never starts; a Service, Ingress, autoscaler or disruption budget that points at nothing fails quietly — no endpoints, 503s, no scaling, no protection during drains.',
-    fix: 'Add the missing object to the manifests (or the overlay), fix the name or namespace, or mark a ConfigMap/Secret reference `optional: true` when the pod really can run without it.',
+    fix: 'Add the missing object to the manifests (or the overlay), fix the name or namespace, or mark a ConfigMap/Secret reference `optional: true` when the pod really can run without it; list objects created outside the repo (sealed or external secrets) in the rule\'s `allow` option.',
   },
-  check({ cluster, report }) {
-    checkPodReferences(cluster, report);
+  options,
+  check({ cluster, report, options: { allow } }) {
+    checkPodReferences(cluster, report, allow);
     checkServices(cluster, report);
     checkIngresses(cluster, report);
     checkAutoscalers(cluster, report);

@@ -27,7 +27,7 @@ export type CommentInput = Pick<AuditResult, 'summary' | 'findings' | 'errors'> 
 
 export function renderGithubComment(result: CommentInput, options: ReportOptions = {}): string {
   const ordered = LEVELS.flatMap((level) => result.findings.filter((finding) => finding.severity === level));
-  const head = [COMMENT_MARKER, '## Kubernetes readiness audit', verdict(result), countsTable(result), topFindings(ordered, options), errorsLine(result)]
+  const head = [COMMENT_MARKER, '## Kubernetes readiness audit', verdict(result), baselineLine(result), countsTable(result), topFindings(ordered, options), errorsLine(result)]
     .filter((part) => part !== '')
     .join('\n\n');
   return `${head}${details(ordered, options, COMMENT_LIMIT - head.length - NOTE_RESERVE)}\n`;
@@ -38,6 +38,18 @@ function verdict(result: CommentInput): string {
   if (P0 > 0) return `❌ **${plural(P0, 'P0 finding')}**${P1 > 0 ? `, ${P1} P1` : ''}${P2 > 0 ? `, ${P2} P2` : ''}`;
   if (P1 > 0) return `⚠️ **${plural(P1, 'P1 finding')}**, no P0${P2 > 0 ? `; ${P2} P2` : ''}`;
   return `✅ **no P0 or P1 findings**${P2 > 0 ? ` (${P2} P2)` : ''}`;
+}
+
+/** With a baseline, every finding shown is new: say so, and how many known ones it hides. */
+function baselineLine(result: CommentInput): string {
+  if (result.baseline === undefined) return '';
+  const { known } = result.baseline;
+  return `🆕 ${plural(result.baseline.new, 'new finding')} not in the baseline; ${plural(known, 'known finding')} in the baseline ${known === 1 ? 'is' : 'are'} not shown.`;
+}
+
+/** `🆕 ` before a finding the baseline does not know. */
+function newMark(finding: ReportedFinding): string {
+  return finding.new === true ? '🆕 ' : '';
 }
 
 function countsTable(result: CommentInput): string {
@@ -54,7 +66,7 @@ function topFindings(ordered: readonly ReportedFinding[], options: ReportOptions
     finding.severity,
     `\`${finding.ruleId}\``,
     location(finding, options, true),
-    tableCell(shorten(finding.message, TABLE_MESSAGE_LENGTH)),
+    `${newMark(finding)}${tableCell(shorten(finding.message, TABLE_MESSAGE_LENGTH))}`,
   ]);
   const title = ordered.length > top.length ? `### Most severe ${top.length} of ${ordered.length}` : '### Findings';
   return [title, markdownTable([['Level', 'Rule', 'Location', 'Finding'], ...rows], { alignDelimiters: false })].join('\n\n');
@@ -129,7 +141,7 @@ function detailEntry(finding: ReportedFinding, options: ReportOptions): string {
   const facts = [location(finding, options, false)];
   if (finding.workload !== undefined) facts.push(`\`${finding.workload}\``);
   facts.push(`effort ${finding.effort}`);
-  return `${oneLine(finding.message)} — ${facts.join(' · ')}`;
+  return `${newMark(finding)}${oneLine(finding.message)} — ${facts.join(' · ')}`;
 }
 
 /** A link to the line on the PR's head commit when both are known; else the plain location. */

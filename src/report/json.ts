@@ -5,8 +5,13 @@ import type { Finding } from '../findings.js';
 export function renderJson(result: AuditResult): string {
   const report = {
     tool: result.tool,
-    summary: result.summary,
+    summary: {
+      ...result.summary,
+      suppressed: result.suppressed.length,
+      ...(result.baseline === undefined ? {} : { baseline: result.baseline }),
+    },
     findings: result.findings.map(contractFinding),
+    suppressed: result.suppressed.map((finding) => ({ ...contractFinding(finding), suppression: finding.suppression })),
     manifests: result.manifests,
     workloads: result.workloads,
     env: result.env,
@@ -33,5 +38,6 @@ function contractFinding(finding: Finding): Finding {
     fix: finding.fix,
     effort: finding.effort,
     fingerprint: finding.fingerprint,
+    ...(finding.new === true ? { new: true } : {}),
   };
 }

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { markdownTable } from 'markdown-table';
 import type { AuditResult, ReportedFinding } from '../audit-result.js';
 import { EFFORT_HOURS, LEVELS, type Level } from '../findings.js';
+import { tableCell } from './github-comment.js';
 import { LEVEL_BADGES, LEVEL_TITLES } from './levels.js';
 import type { ReportOptions } from './index.js';
 
@@ -17,6 +18,7 @@ export function renderMarkdown(result: AuditResult, options: ReportOptions = {})
     overlaySummary(result),
     ...LEVELS.map((level) => levelSection(level, numbered)),
     summaryTable(numbered),
+    suppressedSection(result),
     workloadsSection(result),
     envContractSection(result),
     manifestsSection(result),
@@ -51,6 +53,9 @@ function scopeSection(result: AuditResult, options: ReportOptions): string {
   }
   for (const { source, reason } of result.scope.unrendered) {
     lines.push(`- **Not rendered:** \`${source}\` — ${reason}; its YAML files were audited as they are`);
+  }
+  if (result.baseline !== undefined) {
+    lines.push(`- **Baseline:** ${result.baseline.known} known findings hidden; the ${result.baseline.new} below are new`);
   }
   return lines.join('\n');
 }
@@ -167,6 +172,25 @@ function envContractSection(result: AuditResult): string {
     return [`### ${title}`, markdownTable([['Variable', 'Required', 'Default', 'Read at', 'Provided by'], ...rows])].join('\n\n');
   });
   return ['## Environment contract', 'Every variable the code of each linked container reads, against what the manifests give it.', ...tables].join('\n\n');
+}
+
+
+/** What the team chose to accept, and why: a suppression is a decision the report keeps visible. */
+function suppressedSection(result: AuditResult): string {
+  if (result.suppressed.length === 0) return '';
+  const rows = result.suppressed.map((finding) => [
+    finding.severity,
+    `\`${finding.ruleId}\``,
+    `\`${finding.file}:${finding.line}\``,
+    tableCell(finding.message),
+    tableCell(finding.suppression.reason),
+    `\`${finding.suppression.file}:${finding.suppression.line}\``,
+  ]);
+  return [
+    '## Suppressed',
+    `${result.suppressed.length === 1 ? 'One finding is' : `${result.suppressed.length} findings are`} silenced by an inline suppression or a \`k8s-audit.dev/ignore\` annotation; they are not counted above and do not fail the gate.`,
+    markdownTable([['Level', 'Rule', 'Location', 'Finding', 'Reason', 'Suppressed at'], ...rows]),
+  ].join('\n\n');
 }
 
 function manifestsSection(result: AuditResult): string {

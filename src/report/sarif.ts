@@ -1,5 +1,6 @@
 // SARIF 2.1.0 for code-scanning dashboards (GitHub code scanning, Azure DevOps, IDE viewers):
-// one run, rule descriptors from rule metadata, one result per finding.
+// one run, rule descriptors from rule metadata, one result per finding; a suppressed finding is a
+// result with an in-source suppression and its justification, so dashboards show it as dismissed.
 import type * as Sarif from 'sarif';
 import type { AuditError, Finding, RelatedLocation } from '../findings.js';
 import type { AuditResult, ReportedFinding } from '../audit-result.js';
@@ -14,14 +15,26 @@ export const FINGERPRINT_KEY = 'k8sAudit/v1';
 export const SRCROOT = '%SRCROOT%';
 
 export function renderSarif(result: AuditResult, options: ReportOptions = {}): string {
-  const rules = ruleDescriptors(result.findings, options.rules ?? []);
+  const rules = ruleDescriptors([...result.findings, ...result.suppressed], options.rules ?? []);
   const ruleIndex = new Map(rules.map((rule, index) => [rule.id, index]));
   const run: Sarif.Run = {
     tool: { driver: { name: result.tool.name, version: result.tool.version, semanticVersion: result.tool.version, rules } },
     // TypeScript and the yaml package both count columns in UTF-16 code units.
     columnKind: 'utf16CodeUnits',
     ...(result.errors.length === 0 ? {} : { invocations: [invocation(result.errors)] }),
-    results: result.findings.map((finding) => sarifResult(finding, ruleIndex.get(finding.ruleId) as number)),
+    results: [
+      ...result.findings.map((finding) => sarifResult(finding, ruleIndex.get(finding.ruleId) as number)),
+      ...result.suppressed.map((finding) => ({
+        ...sarifResult(finding, ruleIndex.get(finding.ruleId) as number),
+        suppressions: [
+          {
+            kind: 'inSource' as const,
+            justification: finding.suppression.reason,
+            location: { physicalLocation: { artifactLocation: artifact(finding.suppression.file), region: { startLine: finding.suppression.line } } },
+          },
+        ],
+      })),
+    ],
   };
   const log: Sarif.Log = { $schema: SARIF_SCHEMA_URI, version: '2.1.0', runs: [run] };
   return `${JSON.stringify(log, null, 2)}\n`;

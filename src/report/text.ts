@@ -16,6 +16,11 @@ export function renderText(result: AuditResult, options: ReportOptions = {}): st
   }
   for (const error of result.errors) lines.push(`${colours.magenta('error')} ${error.file}: ${error.message}`);
   const { P0, P1, P2 } = result.summary;
-  lines.push(`${P0} P0, ${P1} P1, ${P2} P2 finding${P0 + P1 + P2 === 1 ? '' : 's'}; ${result.errors.length} error${result.errors.length === 1 ? '' : 's'}`);
+  // Suppressed and baseline counts only when there are some: a plain run's last line stays as it was.
+  const hidden = [
+    ...(result.suppressed.length === 0 ? [] : [`${result.suppressed.length} suppressed`]),
+    ...(result.baseline === undefined ? [] : [`${result.baseline.known} in the baseline`]),
+  ];
+  lines.push(`${P0} P0, ${P1} P1, ${P2} P2 finding${P0 + P1 + P2 === 1 ? '' : 's'}${hidden.length === 0 ? '' : ` (${hidden.join(', ')})`}; ${result.errors.length} error${result.errors.length === 1 ? '' : 's'}`);
   return `${lines.join('\n')}\n`;
 }
