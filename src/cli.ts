@@ -20,6 +20,8 @@ const DEFAULT_BASELINE = 'k8s-audit-baseline.json';
 
 const HELP = `Usage: k8s-audit [paths...] [options]
        k8s-audit init       write a commented starter rules.config.ts (never overwrites one)
+       k8s-audit comment --report FILE
+                            post or update the sticky pull-request comment (see k8s-audit comment --help)
 
 Audits a Node.js/TypeScript service and its Kubernetes manifests for what breaks when it
 runs as pods, and writes K8S_READINESS_AUDIT.md, k8s-audit.json and the rendered manifests.
