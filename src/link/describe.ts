@@ -11,7 +11,7 @@ export function describeOrigin(origin: EnvOrigin): string {
     case 'configMap':
       return `ConfigMap \`${origin.name}\``;
     case 'secret':
-      return `Secret \`${origin.name}\``;
+      return origin.madeBy === undefined ? `Secret \`${origin.name}\`` : `Secret \`${origin.name}\` (made by ${origin.madeBy})`;
     case 'dockerfile':
       return `Dockerfile \`ENV\` (${origin.file}:${origin.line})`;
     case 'service-link':

@@ -12,8 +12,8 @@ export type EnvOrigin =
   /** `env: [{ name, value }]`, or `valueFrom` (then `value` is undefined and `from` says what). */
   | { kind: 'env'; value?: string; from?: string }
   | { kind: 'configMap'; name: string; value: string }
-  /** A rendered Secret's key; its value is not read. */
-  | { kind: 'secret'; name: string }
+  /** A Secret's key (rendered, or listed by the ExternalSecret/SealedSecret that makes it); its value is not read. */
+  | { kind: 'secret'; name: string; madeBy?: string }
   | { kind: 'dockerfile'; value: string; file: string; line: number }
   /** Set by the kubelet for each Service of the namespace (`enableServiceLinks`, on by default). */
   | { kind: 'service-link'; service: string; value: string }
