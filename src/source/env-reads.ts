@@ -82,6 +82,11 @@ export function envContext(read: ts.Node, sourceFile: ts.SourceFile): EnvContext
       continue;
     }
     if (parent.kind === K.PropertyAccessExpression && (parent as ts.PropertyAccessExpression).expression === node) {
+      // `process.env.X?.split(',').map(…) ?? []`: an unset X short-circuits the whole chain to undefined.
+      if ((parent as ts.PropertyAccessExpression).questionDotToken !== undefined) {
+        node = endOfOptionalChain(parent);
+        continue;
+      }
       const method = (parent as ts.PropertyAccessExpression).name.text;
       const call = parent.parent;
       if (call.kind !== K.CallExpression || (call as ts.CallExpression).expression !== parent) break;
@@ -101,6 +106,19 @@ export function envContext(read: ts.Node, sourceFile: ts.SourceFile): EnvContext
   if (option !== undefined) context.option = option;
   if (isGuardedByThrow(read)) context.guardedByThrow = true;
   return context;
+}
+
+/** The outermost access or call of the chain `node` starts: `a?.b(c).d` from `a?.b`. */
+function endOfOptionalChain(node: ts.Node): ts.Node {
+  let current = node;
+  for (let parent = current.parent; parent !== undefined; parent = current.parent) {
+    const continues =
+      (parent.kind === K.PropertyAccessExpression || parent.kind === K.ElementAccessExpression || parent.kind === K.CallExpression || parent.kind === K.NonNullExpression) &&
+      (parent as ts.PropertyAccessExpression | ts.ElementAccessExpression | ts.CallExpression | ts.NonNullExpression).expression === current;
+    if (!continues) break;
+    current = parent;
+  }
+  return current;
 }
 
 /** `new Worker(q, fn, { concurrency: Number(process.env.X) })`: the value is the `concurrency` option of `new Worker()`. */
