@@ -2,12 +2,12 @@
 // `envFrom` keys of rendered ConfigMaps and Secrets, or the image's Dockerfile `ENV` — and the
 // variables Kubernetes sets behind the code's back (service links such as `REDIS_PORT`).
 import { distance } from 'fastest-levenshtein';
-import type { Level, RelatedLocation } from '../findings.js';
+import type { Level, RelatedLocation, Span } from '../findings.js';
 import { levelRank, LEVELS } from '../findings.js';
 import { describeUnknownSources, envReadsOf, listWorkloads } from '../link/describe.js';
 import type { LinkedContainer } from '../link/link-model.js';
 import { defineCrossRule, type ReportInput } from '../rule.js';
-import type { EnvRead, SourceFileFacts } from '../source/app-model.js';
+import type { EnvRead, EnvSchemaKey, EnvSchemaParse, SourceFileFacts } from '../source/app-model.js';
 
 /** Options whose library rejects NaN or undefined when it is constructed. */
 const VALIDATING_OPTIONS: Record<string, string> = {
@@ -67,14 +67,27 @@ export default defineCrossRule({
       if (container.package === undefined || container.files.size === 0) continue;
       const reads = envReadsOf(container, app.files);
       const writesUnder = envWriteRoots(container, app.files);
+      // Keys a schema parsed at start-up requires: missing, the parse throws before any read runs.
+      const schemaRequired = schemaRequiredKeys(container, app.files);
+      for (const [name, required] of schemaRequired) {
+        if (container.env.has(name)) continue;
+        const level = container.unknownEnvSources.length === 0 ? 'P0' : lower('P0');
+        if (level === undefined) continue;
+        const { key, schema, parse } = required;
+        const effect = `it is a required key of env schema \`${schema}\`, which ${parse.file}:${parse.line} parses at start-up: the parse throws, so {crash}`;
+        const miss = misses.get(`${key.file}:${key.line}:${name}`) ?? { name, read: key, level, effect, sites: reads.get(name) ?? [], containers: [], similar: new Set<string>() };
+        miss.containers.push(container);
+        misses.set(`${key.file}:${key.line}:${name}`, miss);
+      }
       for (const [name, sites] of reads) {
         const provided = container.env.get(name);
         if (provided?.origin.kind === 'service-link') {
           serviceLinkClash(name, sites, provided.origin, container, clashes);
           continue;
         }
-        // A write root left unset is local-fs-persistence's finding, at the write, with the volume it needs.
-        if (provided !== undefined || writesUnder.has(name)) continue;
+        // A write root left unset is local-fs-persistence's finding, at the write, with the volume it needs;
+        // a key a start-up schema requires is reported at the schema, where the process stops.
+        if (provided !== undefined || writesUnder.has(name) || schemaRequired.has(name)) continue;
         const worst = sites
           .filter((read) => !read.hasDefault)
           .map((read) => ({ read, consequence: consequence(read) }))
@@ -103,8 +116,8 @@ export default defineCrossRule({
 
 interface Miss {
   name: string;
-  /** The read whose consequence sets the level; the finding points at it. */
-  read: EnvRead;
+  /** The read (or schema key) whose consequence sets the level; the finding points at it. */
+  read: Span;
   level: Level;
   effect: string;
   sites: readonly EnvRead[];
@@ -153,6 +166,32 @@ function serviceLinkClash(
   const entry = clashes.get(key) ?? { input: { location: numeric, message, severity: level }, workloads: [] };
   entry.workloads.push(container.workloadName);
   clashes.set(key, entry);
+}
+
+interface RequiredKey {
+  key: EnvSchemaKey;
+  schema: string;
+  parse: EnvSchemaParse;
+}
+
+/**
+ * The keys required by the env schemas a container parses at start-up (`schema.parse(process.env)`),
+ * the schema found by name in the parsing file, else in the other files the container runs.
+ */
+function schemaRequiredKeys(container: LinkedContainer, files: readonly SourceFileFacts[]): Map<string, RequiredKey> {
+  const running = files.filter((facts) => container.files.has(facts.path));
+  const required = new Map<string, RequiredKey>();
+  for (const facts of running) {
+    for (const parse of facts.envSchemaParses) {
+      if (parse.time !== 'init') continue;
+      const schema = facts.envSchemas.find((candidate) => candidate.name === parse.schema) ??
+        running.flatMap((other) => other.envSchemas).find((candidate) => candidate.name === parse.schema);
+      for (const key of schema?.keys ?? []) {
+        if (key.required && !required.has(key.name)) required.set(key.name, { key, schema: parse.schema, parse });
+      }
+    }
+  }
+  return required;
 }
 
 /** Variables that are the root of a runtime write path in the container's files: unset, they write under `undefined/`. */

@@ -138,6 +138,24 @@ export interface Connection extends Site {
   text: string;
 }
 
+/** A key of an env schema (`DATABASE_URL: z.string()`); required unless `.optional()`, `.default()`… */
+export interface EnvSchemaKey extends Span {
+  name: string;
+  required: boolean;
+}
+
+/** A module-level zod object schema of environment variables, by the name it is bound to. */
+export interface EnvSchema {
+  name: string;
+  keys: EnvSchemaKey[];
+}
+
+/** `schema.parse(process.env)`: throws on the first required key that is missing. */
+export interface EnvSchemaParse extends Site {
+  /** The identifier parsed: a schema of this file, or one imported under that name. */
+  schema: string;
+}
+
 export interface SourceFileFacts {
   /** POSIX path relative to the working directory. */
   path: string;
@@ -147,6 +165,8 @@ export interface SourceFileFacts {
   fsCalls: FsCall[];
   envReads: EnvRead[];
   connections: Connection[];
+  envSchemas: EnvSchema[];
+  envSchemaParses: EnvSchemaParse[];
   /** Every module specifier the file imports, requires or re-exports, as written. */
   moduleSpecifiers: string[];
   /** The scanned files those specifiers resolve to (relative ones only), filled by the join. */

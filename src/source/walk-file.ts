@@ -7,6 +7,7 @@ import { ts } from 'ts-morph';
 import type {
   Connection,
   EnvRead,
+  EnvSchemaParse,
   FsCall,
   HandlerRef,
   ModuleBinding,
@@ -18,6 +19,7 @@ import type {
 import type { Span } from '../findings.js';
 import { hostOption, parseClientUrl, valueSource } from './connections.js';
 import { envContext } from './env-reads.js';
+import { parsedSchemaName, schemaKeys, type SchemaKey } from './env-schemas.js';
 import { multerStorage, recogniseFsCall, recogniseUploadDestination, type FsImport } from './fs-calls.js';
 import { callbackRole, callHandlerLabel, isImmediatelyInvoked, newHandlerLabel, uploadMiddlewareOwner, workerQueue } from './handlers.js';
 import { initializerKind, isReadonlyDeclaration } from './initializers.js';
@@ -156,6 +158,8 @@ class FileWalker {
   private readonly uploads = new Map<ModuleBinding, UploadSite>();
   private readonly crossFileUploadRoutes: CrossFileUploadRoute[] = [];
   private readonly pendingQueueLabels: PendingQueueLabel[] = [];
+  /** Env schemas of this file by binding name, so `schema.superRefine(…)` keeps their keys. */
+  private readonly schemaKeys = new Map<string, readonly SchemaKey[]>();
   private readonly classes = new Map<ts.Node, ClassEntry>();
   /** `export { a as b }`, `export default a`, `module.exports = { a }`: bound after the walk. */
   private readonly localExports: { local: string; as: string }[] = [];
@@ -176,7 +180,7 @@ class FileWalker {
     private readonly sourceFile: ts.SourceFile,
     private readonly file: string,
   ) {
-    this.facts = { path: file, bindings: [], fsCalls: [], envReads: [], connections: [], moduleSpecifiers: [], localImports: [] };
+    this.facts = { path: file, bindings: [], fsCalls: [], envReads: [], connections: [], envSchemas: [], envSchemaParses: [], moduleSpecifiers: [], localImports: [] };
     this.current = sourceFile;
     this.lineStarts = sourceFile.getLineStarts();
   }
@@ -470,6 +474,7 @@ class FileWalker {
     }
     if (declaration.name.kind !== K.Identifier) this.visit(declaration.name);
     if (initializer === undefined || bare === undefined) return;
+    if (this.scopes.depth === 1 && declaration.name.kind === K.Identifier) this.recordEnvSchema(declaration.name.text, initializer);
     if (this.scopes.depth === 1 && declaration.name.kind === K.Identifier) {
       const entry = this.scopes.moduleEntry(declaration.name.text);
       if (entry?.kind === 'binding' && entry.fn !== undefined) {
@@ -489,6 +494,12 @@ class FileWalker {
   }
 
   private onCall(call: ts.CallExpression): void {
+    const parsed = parsedSchemaName(call);
+    if (parsed !== undefined) {
+      const site = this.site(call) as EnvSchemaParse;
+      site.schema = parsed;
+      this.facts.envSchemaParses.push(site);
+    }
     const specifier = requireSpecifier(call) ?? (call.expression.kind === K.ImportKeyword ? stringValue(call.arguments[0]) : undefined);
     if (specifier !== undefined) this.facts.moduleSpecifiers.push(specifier);
     const recognised = recogniseFsCall(call, this.fsLookup);
@@ -835,6 +846,19 @@ class FileWalker {
   }
 
   // ---- env reads -----------------------------------------------------------------------------
+
+  /** `const env = z.object({ DATABASE_URL: z.string(), … })`, or a schema derived from one of this file. */
+  private recordEnvSchema(name: string, initializer: ts.Expression): void {
+    const isZod = (identifier: string): boolean => {
+      const entry = this.scopes.lookup(identifier);
+      return entry?.kind === 'import' ? entry.module === 'zod' : identifier === 'z' && entry === undefined;
+    };
+    const known = (identifier: string): readonly SchemaKey[] | undefined => this.schemaKeys.get(identifier);
+    const keys = schemaKeys(initializer, isZod, known, this.sourceFile);
+    if (keys === undefined || keys.length === 0) return;
+    this.schemaKeys.set(name, keys);
+    this.facts.envSchemas.push({ name, keys: keys.map((key) => ({ ...this.span(key.node), name: key.name, required: key.required })) });
+  }
 
   private recordEnvRead(name: string, node: ts.Node): void {
     const outer = climbWrappers(node);
