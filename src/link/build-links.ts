@@ -74,7 +74,10 @@ function linkSet(set: ManifestSet, { input, units, images, manifests, sources, a
         const link = linkPackage({ workloadName: name, image }, units, input.workloads ?? {});
         const dockerImage = link === undefined ? undefined : images.get(link.dir);
         const entry = link === undefined ? undefined : entryFile({ command: container.command, args: container.args }, link.dir, dockerImage, manifests.get(link.dir), sources);
-        const files = link === undefined ? new Set<string>() : reachableFiles(entry?.file, link.dir, input.app.files, input.app.packages, aliases);
+        // A container that runs another program (a migration CLI) runs none of the package's code.
+        const files = link === undefined || entry?.kind === 'other'
+          ? new Set<string>()
+          : reachableFiles(entry?.file, link.dir, input.app.files, input.app.packages, aliases);
         const { env, unknownEnvSources } = containerEnv({ ref, podSpec, namespace, resources: set.resources, ...(dockerImage === undefined ? {} : { dockerImage }) });
         linked.push({
           workload,

@@ -19,7 +19,7 @@ export function workloadsReport(links: LinkModel): WorkloadReport[] {
         container: container.ref.name,
         ...(container.image === undefined ? {} : { image: container.image }),
         ...(container.package === undefined ? {} : { package: container.package.dir, linkedBy: container.package.how }),
-        ...(container.entry === undefined ? {} : { entry: container.entry.file, entryFrom: container.entry.how }),
+        ...(container.entry === undefined ? {} : container.entry.kind === 'file' ? { entry: container.entry.file, entryFrom: container.entry.how } : { entryFrom: container.entry.how }),
         overlays: [],
       };
       report.overlays.push({ source: set.source, replicas: container.replicas, autoscaled: container.autoscaled });

@@ -25,6 +25,8 @@ export interface DockerImage {
   env: ReadonlyMap<string, DockerfileEnv>;
   /** `ENTRYPOINT` then `CMD` words, as Docker joins them in exec form. */
   command: readonly string[];
+  /** `ENTRYPOINT` alone: what a container's `args` are appended to. */
+  entrypoint: readonly string[];
   /** The last `WORKDIR` of the final stage. */
   workdir?: string;
   copies: readonly DockerfileCopy[];
@@ -97,6 +99,7 @@ export function readDockerfile(file: string, text: string): { image?: DockerImag
       baseImage: lineage[0]?.from,
       env,
       command: [...entrypoint, ...cmd],
+      entrypoint,
       ...(workdir === undefined ? {} : { workdir }),
       copies,
     },

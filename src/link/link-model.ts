@@ -6,6 +6,7 @@ import type { ManifestSet, Resource } from '../manifests/cluster-model.js';
 import type { ContainerRef } from '../manifests/pod-templates.js';
 import type { DockerImage } from './dockerfile.js';
 import type { ShippedTemplate } from './templates.js';
+import type { Entry } from './workload-package.js';
 
 /** Where a variable a container gets comes from. */
 export type EnvOrigin =
@@ -61,8 +62,8 @@ export interface LinkedContainer {
   namespace: string;
   image?: string;
   package?: PackageLink;
-  /** The source file the container starts, and what named it (`command`, Dockerfile `CMD`, `package.json` `main`…). */
-  entry?: { file: string; how: string };
+  /** The source file the container starts and what named it (`command`, Dockerfile `CMD`, `package.json` `main`…), or the other program it runs. */
+  entry?: Entry;
   /** Source files the container runs: reachable from the entry by relative imports, else every file of the package. */
   files: ReadonlySet<string>;
   dockerImage?: DockerImage;

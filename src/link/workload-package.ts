@@ -71,28 +71,52 @@ const RUN_SCRIPT = /^(?:npm|pnpm|yarn)$/;
  * Kubernetes; `npm start` or `npm run x` is looked up in package.json; a built path
  * (`dist/worker.js`) is mapped back to its source (`src/worker.ts`).
  */
+/** What a container starts: a scanned source file, or a program that is not the package's code (`npx prisma migrate deploy`). */
+export type Entry = { kind: 'file'; file: string; how: string } | { kind: 'other'; how: string };
+
+/** Launchers that may run the package's code in a way this reader cannot follow (`./entrypoint.sh`, `sh -c …`). */
+const LAUNCHERS = /^(?:node|npm|pnpm|yarn|tsx|ts-node|sh|bash|tini|dumb-init|.*\.sh)$/;
+
+/**
+ * The source file a container starts, with Kubernetes' rules: `command` replaces the image's
+ * ENTRYPOINT and CMD, `args` alone replaces CMD; without either the image's ENTRYPOINT and CMD
+ * run, else package.json's `start` or `main`. `npm start` or `npm run x` is looked up in
+ * package.json; a built path (`dist/worker.js`) is mapped back to its source (`src/worker.ts`).
+ * Undefined when it cannot tell: then every file of the package counts.
+ */
 export function entryFile(
   { command, args }: { command: unknown; args: unknown },
   dir: string,
   dockerImage: DockerImage | undefined,
   manifest: PackageManifest | undefined,
   sources: ReadonlySet<string>,
-): { file: string; how: string } | undefined {
-  const words = (value: unknown): string[] | undefined => (Array.isArray(value) ? value.filter((word): word is string => typeof word === 'string') : undefined);
+): Entry | undefined {
+  const words = (value: unknown): string[] | undefined =>
+    Array.isArray(value) ? value.filter((word): word is string => typeof word === 'string').flatMap((word) => word.split(/\s+/)).filter((word) => word !== '') : undefined;
   const containerCommand = words(command);
   const containerArgs = words(args);
+  const resolve = (attempt: readonly string[], how: string): Entry | undefined => {
+    const script = scriptOf(attempt, manifest);
+    const file = script === undefined ? undefined : sourceOf(script.file, dir, dockerImage?.workdir, sources);
+    return file === undefined ? undefined : { kind: 'file', file, how: script?.via === undefined ? how : `${how} (\`${script.via}\`)` };
+  };
+  // What the pod spec says is what runs: no fallback to the image's CMD.
+  const explicit = containerCommand !== undefined
+    ? { words: [...containerCommand, ...(containerArgs ?? [])], how: 'the container `command`' }
+    : containerArgs !== undefined ? { words: [...(dockerImage?.entrypoint ?? []), ...containerArgs], how: 'the container `args`' } : undefined;
+  if (explicit !== undefined) {
+    const found = resolve(explicit.words, explicit.how);
+    if (found !== undefined) return found;
+    const program = path.posix.basename(explicit.words[0] ?? '');
+    return program === '' || LAUNCHERS.test(program) ? undefined : { kind: 'other', how: `${explicit.how} runs \`${explicit.words.join(' ')}\`` };
+  }
   const attempts: { words: string[]; how: string }[] = [];
-  if (containerCommand !== undefined) attempts.push({ words: [...containerCommand, ...(containerArgs ?? [])], how: 'the container `command`' });
-  else if (containerArgs !== undefined) attempts.push({ words: containerArgs, how: 'the container `args`' });
   if (dockerImage !== undefined && dockerImage.command.length > 0) attempts.push({ words: [...dockerImage.command], how: `\`CMD\` in ${dockerImage.file}` });
   if (manifest?.scripts.start !== undefined) attempts.push({ words: manifest.scripts.start.split(/\s+/), how: 'package.json `start`' });
   if (manifest?.main !== undefined) attempts.push({ words: [manifest.main], how: 'package.json `main`' });
-
   for (const attempt of attempts) {
-    const script = scriptOf(attempt.words, manifest);
-    if (script === undefined) continue;
-    const file = sourceOf(script.file, dir, dockerImage?.workdir, sources);
-    if (file !== undefined) return { file, how: script.via === undefined ? attempt.how : `${attempt.how} (\`${script.via}\`)` };
+    const found = resolve(attempt.words, attempt.how);
+    if (found !== undefined) return found;
   }
   return undefined;
 }

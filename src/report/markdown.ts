@@ -140,7 +140,7 @@ function workloadsSection(result: AuditResult): string {
     `\`${w.workload}\``,
     `\`${w.container}\``,
     w.package === undefined ? 'not linked (no package is named after its image; map it with `workloads` in the config)' : `\`${w.package}\` — ${w.linkedBy ?? ''}`,
-    w.entry === undefined ? '' : `\`${w.entry}\` (${w.entryFrom ?? ''})`,
+    w.entry === undefined ? (w.entryFrom ?? '') : `\`${w.entry}\` (${w.entryFrom ?? ''})`,
     w.overlays.map((o) => `\`${o.source}\`: ${o.autoscaled ? `HPA, up to ${o.replicas}` : o.replicas}`).join('<br>'),
   ]);
   return [

@@ -75,7 +75,7 @@ export default defineCrossRule({
         if (level === undefined) continue;
         const { key, schema, parse } = required;
         const effect = `it is a required key of env schema \`${schema}\`, which ${parse.file}:${parse.line} parses at start-up: the parse throws, so {crash}`;
-        const miss = misses.get(`${key.file}:${key.line}:${name}`) ?? { name, read: key, level, effect, sites: reads.get(name) ?? [], containers: [], similar: new Set<string>() };
+        const miss = misses.get(`${key.file}:${key.line}:${name}`) ?? { name, read: key, bySchema: true, level, effect, sites: reads.get(name) ?? [], containers: [], similar: new Set<string>() };
         miss.containers.push(container);
         misses.set(`${key.file}:${key.line}:${name}`, miss);
       }
@@ -99,7 +99,7 @@ export default defineCrossRule({
         if (level === undefined) continue;
         const { read } = worst;
         const key = `${read.file}:${read.line}:${read.column}:${name}:${level}`;
-        const miss = misses.get(key) ?? { name, read, level, effect: worst.consequence.effect, sites, containers: [], similar: new Set<string>() };
+        const miss = misses.get(key) ?? { name, read, bySchema: false, level, effect: worst.consequence.effect, sites, containers: [], similar: new Set<string>() };
         miss.containers.push(container);
         const similar = similarlyNamed(name, container, reads);
         if (similar !== undefined) miss.similar.add(similar);
@@ -118,6 +118,8 @@ interface Miss {
   name: string;
   /** The read (or schema key) whose consequence sets the level; the finding points at it. */
   read: Span;
+  /** Required by an env schema rather than read without a fallback. */
+  bySchema: boolean;
   level: Level;
   effect: string;
   sites: readonly EnvRead[];
@@ -125,13 +127,13 @@ interface Miss {
   similar: Set<string>;
 }
 
-function describeMiss({ name, read, level, effect, sites, containers, similar }: Miss): ReportInput {
+function describeMiss({ name, read, bySchema, level, effect, sites, containers, similar }: Miss): ReportInput {
   const workloads = [...new Set(containers.map((container) => container.workloadName))];
   const unknown = [...new Set(containers.filter((container) => container.unknownEnvSources.length > 0).map((container) => describeUnknownSources(container.unknownEnvSources)))];
   const onlyJobs = containers.every((container) => container.workload.kind === 'Job' || container.workload.kind === 'CronJob');
   const crash = onlyJobs ? 'every run fails' : 'the pods crash-loop';
   const message = [
-    `\`${name}\` is read here with no fallback but the pods of ${listWorkloads(workloads)} never get it (no \`env\` entry, no \`envFrom\` key, no Dockerfile \`ENV\`): ${effect.replace('{crash}', crash)}`,
+    `\`${name}\` is ${bySchema ? 'required here' : 'read here with no fallback'} but the pods of ${listWorkloads(workloads)} never get it (no \`env\` entry, no \`envFrom\` key, no Dockerfile \`ENV\`): ${effect.replace('{crash}', crash)}`,
     unknown.length === 0 ? '' : `; unless ${unknown.join(', or ')} holds it`,
     similar.size === 0 ? '' : `; the manifests set ${[...similar].sort().map((other) => `\`${other}\``).join(', ')}, which the code never reads (a typo?)`,
     `. Set it in ${whereToSet(containers)}.`,
