@@ -290,9 +290,15 @@ describe('cluster model', () => {
     expect(result.cluster.unrendered).toEqual([{ source: 'app/overlays/prod', reason: 'rendering turned off (--no-render)' }]);
     const plain = result.cluster.sets.find((set) => set.kind === 'plain');
     expect(plain?.resources.map((resource) => `${resource.kind}/${resource.name}`)).toEqual(['Deployment/api', 'Service/api']);
-    // The base's configMapGenerator makes `api-env`: known by name, pointing at the generator entry.
+    // The base's configMapGenerator makes `api-env`: known by name and literal keys, pointing at the generator entry.
     expect(plain?.generatorOutputs).toEqual([
-      { kind: 'ConfigMap', name: 'api-env', location: { file: 'app/base/kustomization.yaml', line: 5, column: 5, endLine: 6, endColumn: 32 } },
+      {
+        kind: 'ConfigMap',
+        name: 'api-env',
+        location: { file: 'app/base/kustomization.yaml', line: 5, column: 5, endLine: 6, endColumn: 32 },
+        literals: [{ key: 'LOG_FORMAT', value: 'json', location: { file: 'app/base/kustomization.yaml', line: 6, column: 16, endLine: 6, endColumn: 31 } }],
+        literalsOnly: true,
+      },
     ]);
     expect(result.errors).toEqual([]);
   });

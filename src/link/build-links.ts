@@ -78,7 +78,7 @@ function linkSet(set: ManifestSet, { input, units, images, manifests, sources, a
         const files = link === undefined || entry?.kind === 'other'
           ? new Set<string>()
           : reachableFiles(entry?.file, link.dir, input.app.files, input.app.packages, aliases);
-        const { env, unknownEnvSources } = containerEnv({ ref, podSpec, namespace, resources: set.resources, ...(dockerImage === undefined ? {} : { dockerImage }) });
+        const { env, unknownEnvSources } = containerEnv({ ref, podSpec, namespace, resources: set.resources, generatorOutputs: set.generatorOutputs, ...(dockerImage === undefined ? {} : { dockerImage }) });
         linked.push({
           workload,
           workloadName: name,

@@ -1,7 +1,7 @@
 // The environment a container really gets, in the order the kubelet builds it: the image's ENV,
 // then the service links of the namespace, then `envFrom` sources (a later one wins), then `env`
 // (which wins over all of them).
-import type { Resource } from '../manifests/cluster-model.js';
+import type { GeneratorOutput, Resource } from '../manifests/cluster-model.js';
 import type { ContainerRef, PodSpecRef } from '../manifests/pod-templates.js';
 import { isRecord, valueAt } from '../manifests/plain-data.js';
 import type { DockerImage } from './dockerfile.js';
@@ -19,9 +19,22 @@ export interface ContainerEnv {
   unknownEnvSources: UnknownEnvSource[];
 }
 
-export function containerEnv(
-  { ref, podSpec, namespace, resources, dockerImage }: { ref: ContainerRef; podSpec: PodSpecRef; namespace: string; resources: readonly Resource[]; dockerImage?: DockerImage },
-): ContainerEnv {
+export function containerEnv({
+  ref,
+  podSpec,
+  namespace,
+  resources,
+  generatorOutputs,
+  dockerImage,
+}: {
+  ref: ContainerRef;
+  podSpec: PodSpecRef;
+  namespace: string;
+  resources: readonly Resource[];
+  /** What the generators of unrendered overlays make (the plain set's stand-in for them). */
+  generatorOutputs: readonly GeneratorOutput[];
+  dockerImage?: DockerImage;
+}): ContainerEnv {
   const env = new Map<string, ProvidedEnv>();
   const unknownEnvSources: UnknownEnvSource[] = [];
   const { resource, container, path } = ref;
@@ -52,6 +65,19 @@ export function containerEnv(
       if (!isRecord(sourceRef) || typeof sourceRef.name !== 'string') continue;
       const name = sourceRef.name;
       const object = resources.find((candidate) => candidate.kind === kind && candidate.name === name && (candidate.namespace ?? '') === namespace);
+      // An unrendered overlay's generator makes (or merges into) it: its literals are keys some overlay gives.
+      const generated = generatorOutputs.filter((output) => output.kind === kind && output.name === name);
+      const applyGenerated = (): void => {
+        for (const literal of generated.flatMap((output) => output.literals)) {
+          const origin = kind === 'ConfigMap' ? { kind: 'configMap' as const, name, value: literal.value } : { kind: 'secret' as const, name };
+          env.set(prefix + literal.key, { name: prefix + literal.key, origin, location: literal.location });
+        }
+      };
+      if (object === undefined && generated.length > 0) {
+        applyGenerated();
+        if (generated.some((output) => !output.literalsOnly)) unknownEnvSources.push({ kind, name, optional: sourceRef.optional === true });
+        continue;
+      }
       if (object === undefined) {
         const made = kind === 'Secret' ? secretMadeByOperator(name, namespace, resources) : undefined;
         if (made === undefined) {
@@ -71,6 +97,8 @@ export function containerEnv(
           location: object.locate(keyPath),
         });
       }
+      // `behavior: merge` in an unrendered overlay: its literals win over the base object's.
+      applyGenerated();
     }
   });
   const explicit = Array.isArray(container.env) ? container.env : [];

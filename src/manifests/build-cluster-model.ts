@@ -128,8 +128,14 @@ export async function buildClusterModel(input: BuildClusterModelInput): Promise<
       if (!notPlain.has(file) && existsSync(path.resolve(cwd, file))) plainFiles.add(file);
     }
     for (const kustomization of reachableKustomizations(overlay, kustomizations)) {
-      for (const { kind, name, path: entryPath } of kustomization.generators) {
-        generatorOutputs.set(`${kustomization.dir}\0${entryPath.join('/')}`, { kind, name, location: kustomizationSpan(kustomization, entryPath) });
+      for (const { kind, name, path: entryPath, literals, literalsOnly } of kustomization.generators) {
+        generatorOutputs.set(`${kustomization.dir}\0${entryPath.join('/')}`, {
+          kind,
+          name,
+          location: kustomizationSpan(kustomization, entryPath),
+          literals: literals.map(({ key, value, path: literalPath }) => ({ key, value, location: kustomizationSpan(kustomization, literalPath) })),
+          literalsOnly,
+        });
       }
     }
   }

@@ -60,6 +60,10 @@ export interface GeneratorOutput {
   name: string;
   /** The generator entry in its kustomization. */
   location: Span;
+  /** `literals: [KEY=value]`, each with its line. */
+  literals: { key: string; value: string; location: Span }[];
+  /** Whether the literals are all its keys (no `files`/`envs`). */
+  literalsOnly: boolean;
 }
 
 /** One unit manifest rules run over: a rendered kustomize overlay, or the plain YAML files outside any kustomization. */

@@ -31,6 +31,10 @@ export interface KustomizeGenerator {
   name: string;
   /** `['configMapGenerator', 0]`. */
   path: FieldPath;
+  /** `literals: [KEY=value]`, with the path of each. */
+  literals: { key: string; value: string; path: FieldPath }[];
+  /** Whether the literals are all its keys (no `files`/`envs` whose keys are in other files). */
+  literalsOnly: boolean;
 }
 
 const GENERATOR_KINDS = { configMapGenerator: 'ConfigMap', secretGenerator: 'Secret' } as const;
@@ -59,7 +63,14 @@ export function readKustomization(dir: string, yaml: YamlFile, isDirectory: (rel
   }
   for (const key of ['configMapGenerator', 'secretGenerator'] as const) {
     (Array.isArray(data[key]) ? data[key] : []).forEach((generator: unknown, index) => {
-      if (isRecord(generator) && typeof generator.name === 'string' && generator.name !== '') generators.push({ kind: GENERATOR_KINDS[key], name: generator.name, path: [key, index] });
+      if (!isRecord(generator) || typeof generator.name !== 'string' || generator.name === '') return;
+      const literals = (Array.isArray(generator.literals) ? generator.literals : []).flatMap((literal: unknown, literalIndex) =>
+        typeof literal === 'string' && literal.includes('=')
+          ? [{ key: literal.slice(0, literal.indexOf('=')), value: literal.slice(literal.indexOf('=') + 1), path: [key, index, 'literals', literalIndex] }]
+          : [],
+      );
+      const literalsOnly = generator.files === undefined && generator.envs === undefined && generator.env === undefined;
+      generators.push({ kind: GENERATOR_KINDS[key], name: generator.name, path: [key, index], literals, literalsOnly });
     });
     for (const generator of records(data[key])) {
       for (const source of [...strings(generator.files), ...strings(generator.envs), ...strings(generator.env === undefined ? [] : [generator.env])]) {
