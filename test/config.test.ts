@@ -160,7 +160,7 @@ describe('file and overlay settings', () => {
     const noManifests = await audit({ cwd: root, paths: [app], ...(exclude === undefined ? {} : { ignore: exclude }) });
     expect(noManifests.findings.length).toBeGreaterThan(0);
     // Without manifests nothing links code to workloads: the code-only findings stay as they were.
-    const codeOnly = (findings: typeof all.findings): typeof all.findings => findings.filter((f) => f.ruleId === 'in-memory-state');
+    const codeOnly = (findings: typeof all.findings): string[] => findings.filter((f) => f.ruleId === 'in-memory-state').map((f) => `${f.file}:${f.line} ${f.severity}`);
     expect(noManifests.findings.filter((f) => f.file.includes('/deploy/') || f.overlays !== undefined)).toEqual([]);
     expect(codeOnly(noManifests.findings)).toEqual(codeOnly(all.findings));
     expect(noManifests.manifests).toEqual([]);

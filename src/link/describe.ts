@@ -1,7 +1,7 @@
 // Words for the link model, shared by the cross rules and the report's Environment contract.
 import type { SourceFileFacts } from '../source/app-model.js';
 import type { EnvRead } from '../source/app-model.js';
-import type { EnvOrigin, LinkedContainer, UnknownEnvSource } from './link-model.js';
+import type { EnvOrigin, LinkedContainer, LinkModel, UnknownEnvSource } from './link-model.js';
 
 /** "ConfigMap `api-config`", "`env` of the container", "Dockerfile `ENV`". */
 export function describeOrigin(origin: EnvOrigin): string {
@@ -58,4 +58,27 @@ export function envReadsOf(container: LinkedContainer, files: readonly SourceFil
 export function listWorkloads(names: readonly string[]): string {
   const unique = [...new Set(names)].sort();
   return unique.length <= 1 ? (unique[0] ?? '') : `${unique.slice(0, -1).join(', ')} and ${unique.at(-1)}`;
+}
+
+/**
+ * "Deployment/api runs 3 replicas in overlay `prod`": where the code of `file` runs scaled out,
+ * for messages about state each process keeps to itself. Undefined when it runs nowhere scaled.
+ */
+export function scaledOut(file: string, links: LinkModel): string | undefined {
+  const bySets = new Map<string, string[]>();
+  for (const { set, containers } of links.sets) {
+    for (const container of containers) {
+      if (container.init || !container.files.has(file) || (container.replicas <= 1 && !container.autoscaled)) continue;
+      const scale = container.autoscaled ? `up to ${container.replicas} replicas (HPA)` : `${container.replicas} replicas`;
+      const text = `${container.workloadName} runs ${scale}`;
+      bySets.set(text, [...new Set([...(bySets.get(text) ?? []), set.kind === 'overlay' ? `\`${set.source}\`` : ''])]);
+    }
+  }
+  if (bySets.size === 0) return undefined;
+  const where = (sets: string[]): string => {
+    const overlays = sets.filter((set) => set !== '').sort();
+    if (overlays.length === 0) return 'in the plain manifests';
+    return `in overlay${overlays.length === 1 ? '' : 's'} ${overlays.join(', ')}`;
+  };
+  return [...bySets].map(([text, sets]) => `${text} ${where(sets)}`).join('; ');
 }

@@ -1,6 +1,7 @@
 // Module-level collections (and class static fields) that handlers change at runtime: each pod
 // keeps its own copy and loses it on restart.
 import type { RelatedLocation } from '../findings.js';
+import { scaledOut } from '../link/describe.js';
 import { defineSourceRule } from '../rule.js';
 import { handlerText } from '../source/call-graph.js';
 import type { InitializerKind, Site, SourceFileFacts } from '../source/app-model.js';
@@ -25,7 +26,7 @@ export default defineSourceRule({
     why: 'A Map, Set, array or object at module scope lives in one process: every replica holds a different copy and a restart empties it, so state written through one pod is missing on the others.',
     fix: 'Move the state to Redis or the database (with a TTL for short-lived entries such as codes and tokens), or keep it in the request if it is per-request.',
   },
-  check({ app, report }) {
+  check({ app, links, report }) {
     for (const file of app.files) {
       for (const binding of file.bindings) {
         if (!COLLECTION_KINDS.has(binding.initializer) || binding.readonly) continue;
@@ -50,7 +51,9 @@ export default defineSourceRule({
         else if (readers.size === writers.size) where = `is written and read in ${list(merge(writers, readers))}`;
         else where = `is written in ${list(writers)} and read in ${list(readers)}`;
         const shownReads = readers.size === writers.size && writersOnly.length === 0 ? [] : runtimeReads;
-        const message = `${name} ${where}: each pod holds its own copy, so what one replica stores the others never see, and all of it is lost on restart`;
+        // Where the manifests scale this code out, the message says how far.
+        const scaled = scaledOut(file.path, links);
+        const message = `${name} ${where}: each pod holds its own copy, so what one replica stores the others never see, and all of it is lost on restart${scaled === undefined ? '' : ` (${scaled})`}`;
         report({
           location: binding.location,
           message: critical
