@@ -16,6 +16,8 @@ export type ReportedFinding = Finding & { title: string; snippet?: Snippet };
 export interface ManifestReport {
   source: string;
   renderer?: string;
+  /** Rendered only with the load restrictor lifted: `kubectl apply -k` fails on the overlay as written. */
+  loadRestrictorLifted?: boolean;
   resources: number;
   valid: boolean;
   output?: string;

@@ -167,6 +167,7 @@ function manifestReport(set: ManifestSet, slugs: Map<string, string>, manifestsD
   return {
     source: set.source,
     ...(set.renderer === undefined ? {} : { renderer: set.renderer }),
+    ...(set.loadRestrictorLifted === true ? { loadRestrictorLifted: true } : {}),
     resources: set.resources.length,
     // What the API server accepts with a warning (a deprecated version, an env var set twice) is still valid.
     valid: set.resources.every((resource) => resource.schemaIssues.every((issue) => (issue.severity ?? 'P0') !== 'P0')),

@@ -297,7 +297,10 @@ function gatePassed(result: AuditResult, failOn: Level | 'none', render: boolean
   // A gate cannot pass on manifests it could not see: an overlay that failed to render is a failure.
   const unseen = render ? result.scope.unrendered : [];
   for (const { source, reason } of unseen) process.stderr.write(`k8s-audit: gate failed: overlay ${source} was not rendered (${reason})\n`);
-  return unseen.length === 0 && !result.findings.some((finding) => levelRank(finding.severity) <= levelRank(failOn));
+  // Nor on an overlay `kubectl apply -k` refuses, even though it could be audited with the restrictor lifted.
+  const refused = render ? result.manifests.filter((manifest) => manifest.loadRestrictorLifted === true) : [];
+  for (const { source } of refused) process.stderr.write(`k8s-audit: gate failed: overlay ${source} reads files outside its folder, which kubectl apply -k refuses (see Errors)\n`);
+  return unseen.length === 0 && refused.length === 0 && !result.findings.some((finding) => levelRank(finding.severity) <= levelRank(failOn));
 }
 
 main(process.argv.slice(2)).then(

@@ -17,7 +17,7 @@ import {
   reachableResourceFiles,
   type Kustomization,
 } from './kustomization.js';
-import { findKustomizeEngine, renderOverlay, type KustomizeEngine } from './kustomize.js';
+import { findKustomizeEngine, isLoadRestrictorError, LIFTED_LOAD_RESTRICTOR, renderOverlay, type KustomizeEngine } from './kustomize.js';
 import { documentLocator, renderedLocator, renderedMergeHistory, type Origin, type RenderedObject, type YamlFiles } from './origin-map.js';
 import { validateResources } from './schema.js';
 import type { KubeVersion } from './removed-apis.js';
@@ -95,14 +95,34 @@ export async function buildClusterModel(input: BuildClusterModelInput): Promise<
   if (engine !== undefined) {
     // One engine process per core: kustomize is CPU-bound, more at once only queue.
     const limit = pLimit(Math.max(1, os.availableParallelism()));
-    const rendered = await Promise.all(renderable.map((overlay) => limit(() => renderSet(engine, cwd, overlay, kustomizationAt(overlay)!, files))));
-    rendered.forEach((result, index) => {
+    const realRoots = (input.roots ?? [cwd]).map(realpathOrSelf);
+    const renderOne = async (overlay: string): Promise<{ result: ManifestSet | { error: string }; refused?: string; alsoFails?: string }> => {
+      const result = await renderSet(engine, cwd, overlay, kustomizationAt(overlay)!, files);
+      // An overlay that reaches outside its folder (`../databases/x.yaml`) fails `kubectl apply -k`;
+      // rendered with the restrictor lifted it can still be audited, when every file it reads is scanned.
+      if (!('error' in result) || !isLoadRestrictorError(result.error) || !treeWithinRoots(overlay, kustomizationAt, cwd, realRoots)) return { result };
+      const lifted = await renderSet(engine, cwd, overlay, kustomizationAt(overlay)!, files, { liftLoadRestrictor: true });
+      return 'error' in lifted ? { result, alsoFails: lifted.error } : { result: lifted, refused: result.error };
+    };
+    const rendered = await Promise.all(renderable.map((overlay) => limit(() => renderOne(overlay))));
+    rendered.forEach(({ result, refused, alsoFails }, index) => {
+      const overlay = renderable[index]!;
       if ('error' in result) {
-        errors.push({ file: renderable[index]!, message: `kustomize build failed: ${result.error}` });
-        unrendered.push({ source: renderable[index]!, reason: 'kustomize build failed (see Errors)' });
-      } else {
-        sets.push(result);
+        // Both causes, so fixing the first does not reveal the second one CI run later.
+        const next = alsoFails === undefined ? '' : `; with ${LIFTED_LOAD_RESTRICTOR} it still fails: ${alsoFails}`;
+        errors.push({ file: overlay, message: `kustomize build failed: ${result.error}${next}` });
+        unrendered.push({ source: overlay, reason: 'kustomize build failed (see Errors)' });
+        return;
       }
+      if (refused !== undefined) {
+        errors.push({
+          file: overlay,
+          message: `kustomize build failed: ${refused}; so \`kubectl apply -k\` fails on this overlay as written. It was audited as rendered with ${LIFTED_LOAD_RESTRICTOR}: move the files it reads under its folder tree, or deploy with that flag`,
+        });
+        result.loadRestrictorLifted = true;
+        result.renderer = `${result.renderer ?? engine.label} ${LIFTED_LOAD_RESTRICTOR}`;
+      }
+      sets.push(result);
     });
   }
 
@@ -262,8 +282,9 @@ async function renderSet(
   overlay: string,
   kustomization: Kustomization,
   files: YamlFiles,
+  options: { liftLoadRestrictor?: boolean } = {},
 ): Promise<ManifestSet | { error: string }> {
-  const rendered = await renderOverlay(engine, cwd, path.resolve(cwd, overlay));
+  const rendered = await renderOverlay(engine, cwd, path.resolve(cwd, overlay), options);
   if ('error' in rendered) return rendered;
   const docs = parseAllDocuments(rendered.yaml);
   const resources: Resource[] = [];
@@ -343,6 +364,34 @@ function isDirectory(absolutePath: string): boolean {
   }
 }
 
+
+/**
+ * Whether every kustomization an overlay builds on, and every file they name, is inside the scanned
+ * folders (links resolved) and none is a remote URL: only then may the engine read outside the
+ * overlay's own folder.
+ */
+function treeWithinRoots(
+  overlay: string,
+  kustomizationAt: (dir: string) => Kustomization | undefined,
+  cwd: string,
+  realRoots: readonly string[],
+): boolean {
+  const inside = (relative: string): boolean => {
+    const real = realpathOrSelf(path.resolve(cwd, relative));
+    return realRoots.some((root) => real === root || real.startsWith(root + path.sep));
+  };
+  const seen = new Set<string>();
+  const visit = (dir: string): boolean => {
+    if (seen.has(dir)) return true;
+    seen.add(dir);
+    const kustomization = kustomizationAt(dir);
+    if (kustomization === undefined || !inside(dir)) return false;
+    const named = [...(Array.isArray(kustomization.data.resources) ? kustomization.data.resources : []), ...(Array.isArray(kustomization.data.components) ? kustomization.data.components : [])];
+    if (named.some((entry) => typeof entry !== 'string' || /^[a-z][a-z0-9+.-]*:\/\/|^github\.com\/|^git@/i.test(entry))) return false;
+    return [...kustomization.resourceFiles, ...kustomization.auxiliaryFiles].every(inside) && kustomization.includes.every(visit);
+  };
+  return visit(overlay);
+}
 
 function realpathOrSelf(file: string): string {
   try {

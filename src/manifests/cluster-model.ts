@@ -73,6 +73,8 @@ export interface ManifestSet {
   kind: 'overlay' | 'plain';
   /** The engine that rendered the overlay (`kubectl kustomize`, `kustomize build`), for overlays. */
   renderer?: string;
+  /** Rendered only with `--load-restrictor=LoadRestrictionsNone`: `kubectl apply -k` refuses it as written. */
+  loadRestrictorLifted?: boolean;
   /** Whether this set is a production target (an overlay path segment `prod`/`production`). */
   production: boolean;
   resources: Resource[];

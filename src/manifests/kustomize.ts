@@ -44,6 +44,14 @@ async function onPath(name: string, env: NodeJS.ProcessEnv): Promise<string | un
   return undefined;
 }
 
+/** Lets an overlay read files outside its own folder tree (`../databases/x.yaml`), which `kubectl apply -k` refuses. */
+export const LIFTED_LOAD_RESTRICTOR = '--load-restrictor=LoadRestrictionsNone';
+
+/** The engine refused a file outside the kustomization's folder: `… is not in or below '…'`. */
+export function isLoadRestrictorError(message: string): boolean {
+  return /is not in or below/.test(message);
+}
+
 export type RenderResult =
   | {
       yaml: string;
@@ -59,7 +67,7 @@ export type RenderResult =
  * transformed it; kustomize refuses absolute resource paths, so it points at the overlay by a
  * relative one.
  */
-export async function renderOverlay(engine: KustomizeEngine, cwd: string, overlayDir: string): Promise<RenderResult> {
+export async function renderOverlay(engine: KustomizeEngine, cwd: string, overlayDir: string, { liftLoadRestrictor = false } = {}): Promise<RenderResult> {
   const wrapper = await realpath(await mkdtemp(path.join(os.tmpdir(), 'k8s-audit-')));
   try {
     const realCwd = await realpath(cwd);
@@ -74,7 +82,7 @@ export async function renderOverlay(engine: KustomizeEngine, cwd: string, overla
       '',
     ].join('\n');
     await writeFile(path.join(wrapper, 'kustomization.yaml'), kustomization);
-    const run = await execute(engine.command, [...engine.args, wrapper]);
+    const run = await execute(engine.command, [...engine.args, ...(liftLoadRestrictor ? [LIFTED_LOAD_RESTRICTOR] : []), wrapper]);
     if ('error' in run) return { error: cleanEngineMessage(run.error, wrapper, realCwd) };
     return {
       yaml: run.stdout,
