@@ -71,7 +71,7 @@ function linkSet(set: ManifestSet, { input, units, images, manifests, sources, a
         if (!isRecord(container)) return;
         const ref = { resource: workload, path: [...podSpec.path, list, index], container, name: typeof container.name === 'string' ? container.name : `#${index}` };
         const image = typeof container.image === 'string' ? container.image : undefined;
-        const link = linkPackage({ workloadName: name, image }, units, input.workloads ?? {});
+        const link = linkPackage({ workloadName: name, image }, units, input.workloads ?? {}, set.builtImages);
         const dockerImage = link === undefined ? undefined : images.get(link.dir);
         const entry = link === undefined ? undefined : entryFile({ command: container.command, args: container.args }, link.dir, dockerImage, manifests.get(link.dir), sources);
         // A container that runs another program (a migration CLI) runs none of the package's code.

@@ -5,6 +5,7 @@ import type { GeneratorOutput, Resource } from '../manifests/cluster-model.js';
 import type { ContainerRef, PodSpecRef } from '../manifests/pod-templates.js';
 import { isRecord, valueAt } from '../manifests/plain-data.js';
 import type { DockerImage } from './dockerfile.js';
+import { sameNamespace } from './describe.js';
 import type { ProvidedEnv, UnknownEnvSource } from './link-model.js';
 
 const RUNTIME_VARIABLES: ReadonlyMap<string, string> = new Map([
@@ -49,7 +50,7 @@ export function containerEnv({
   for (const [name, value] of RUNTIME_VARIABLES) env.set(name, { name, origin: { kind: 'runtime', value }, location: workloadLine });
   if (podSpec.spec.enableServiceLinks !== false) {
     for (const service of resources) {
-      if (service.kind !== 'Service' || (service.namespace ?? '') !== namespace) continue;
+      if (service.kind !== 'Service' || !sameNamespace(service.namespace, namespace)) continue;
       for (const [name, value] of serviceLinkVariables(service)) {
         env.set(name, { name, origin: { kind: 'service-link', service: service.name, value }, location: service.locate(['metadata', 'name']) });
       }
@@ -64,7 +65,7 @@ export function containerEnv({
       const sourceRef = source[refField];
       if (!isRecord(sourceRef) || typeof sourceRef.name !== 'string') continue;
       const name = sourceRef.name;
-      const object = resources.find((candidate) => candidate.kind === kind && candidate.name === name && (candidate.namespace ?? '') === namespace);
+      const object = resources.find((candidate) => candidate.kind === kind && candidate.name === name && sameNamespace(candidate.namespace, namespace));
       // An unrendered overlay's generator makes (or merges into) it: its literals are keys some overlay gives.
       const generated = generatorOutputs.filter((output) => output.kind === kind && output.name === name);
       const applyGenerated = (): void => {
@@ -107,7 +108,7 @@ export function containerEnv({
     const location = resource.locate([...path, 'env', index, 'name']);
     const valueFrom = isRecord(variable.valueFrom) ? Object.keys(variable.valueFrom)[0] : undefined;
     const origin = valueFrom === undefined
-      ? { kind: 'env' as const, value: typeof variable.value === 'string' ? variable.value : '' }
+      ? { kind: 'env' as const, value: expandReferences(typeof variable.value === 'string' ? variable.value : '', env) }
       : { kind: 'env' as const, from: describeValueFrom(valueFrom, variable.valueFrom) };
     env.set(variable.name, { name: variable.name, origin, location });
   });
@@ -125,7 +126,7 @@ function secretMadeByOperator(
   resources: readonly Resource[],
 ): { resource: Resource; madeBy: string; keys: { name: string; path: readonly (string | number)[] }[]; complete: boolean } | undefined {
   for (const resource of resources) {
-    if ((resource.namespace ?? '') !== namespace) continue;
+    if (!sameNamespace(resource.namespace, namespace)) continue;
     if (resource.kind === 'ExternalSecret' && resource.apiVersion.startsWith('external-secrets.io/')) {
       const target = valueAt(resource.object, ['spec', 'target', 'name']);
       if ((typeof target === 'string' ? target : resource.name) !== name) continue;
@@ -146,6 +147,19 @@ function secretMadeByOperator(
     }
   }
   return undefined;
+}
+
+/**
+ * `redis://$(REDIS_HOST):6379` as the kubelet expands it: `$(NAME)` of a variable defined before it
+ * with a known value; an unknown or undefined one stays as written, and `$$(` is a literal `$(`.
+ */
+function expandReferences(value: string, env: ReadonlyMap<string, ProvidedEnv>): string {
+  return value.replace(/\$\$|\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)/g, (match, name: string | undefined) => {
+    if (name === undefined) return '$';
+    const origin = env.get(name)?.origin;
+    const known = origin === undefined ? undefined : origin.kind === 'env' || origin.kind === 'configMap' || origin.kind === 'dockerfile' ? origin.value : undefined;
+    return known ?? match;
+  });
 }
 
 /** `secretKeyRef` → "Secret `api-secrets` key `token`". */

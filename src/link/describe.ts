@@ -1,6 +1,5 @@
 // Words for the link model, shared by the cross rules and the report's Environment contract.
-import type { SourceFileFacts } from '../source/app-model.js';
-import type { EnvRead } from '../source/app-model.js';
+import type { EnvRead, SourceFileFacts } from '../source/app-model.js';
 import type { EnvOrigin, LinkedContainer, LinkModel, UnknownEnvSource } from './link-model.js';
 
 /** "ConfigMap `api-config`", "`env` of the container", "Dockerfile `ENV`". */
@@ -25,7 +24,6 @@ export function describeOrigin(origin: EnvOrigin): string {
 export function originValue(origin: EnvOrigin): string | undefined {
   switch (origin.kind) {
     case 'env':
-      return origin.value;
     case 'configMap':
     case 'dockerfile':
     case 'service-link':
@@ -81,4 +79,10 @@ export function scaledOut(file: string, links: LinkModel): string | undefined {
     return `in overlay${overlays.length === 1 ? '' : 's'} ${overlays.join(', ')}`;
   };
   return [...bySets].map(([text, sets]) => `${text} ${where(sets)}`).join('; ');
+}
+
+/** An object with no namespace is applied to the current one, usually `default`: the two are the same for lookups. */
+export function sameNamespace(a: string | undefined, b: string | undefined): boolean {
+  const normalise = (namespace: string | undefined): string => (namespace === undefined || namespace === '' ? 'default' : namespace);
+  return normalise(a) === normalise(b);
 }

@@ -52,7 +52,7 @@ export function readDockerfile(file: string, text: string): { image?: DockerImag
   for (let stage: Stage | undefined = final; stage !== undefined && !lineage.includes(stage); ) {
     lineage.unshift(stage);
     const parent: string = stage.from;
-    stage = stages.find((candidate) => candidate.name === parent && candidate !== stage);
+    stage = stages.find((candidate) => candidate.name?.toLowerCase() === parent.toLowerCase() && candidate !== stage);
   }
   const env = new Map<string, DockerfileEnv>();
   let entrypoint: string[] = [];
@@ -60,6 +60,8 @@ export function readDockerfile(file: string, text: string): { image?: DockerImag
   let workdir: string | undefined;
   const copies: DockerfileCopy[] = [];
   for (const stage of lineage) {
+    // ENTRYPOINT resets a CMD the stage inherited, not one the stage itself sets (BuildKit's rule).
+    let cmdSetHere = false;
     for (const instruction of stage.instructions) {
       const line = instruction.getRange().start.line + 1;
       switch (instruction.getKeyword()) {
@@ -69,10 +71,11 @@ export function readDockerfile(file: string, text: string): { image?: DockerImag
           break;
         case 'ENTRYPOINT':
           entrypoint = commandWords(instruction);
-          cmd = [];
+          if (!cmdSetHere) cmd = [];
           break;
         case 'CMD':
           cmd = commandWords(instruction);
+          cmdSetHere = true;
           break;
         case 'WORKDIR': {
           const dir = instruction.getArgumentsContent()?.trim();

@@ -3,6 +3,7 @@
 import type { Resource } from '../manifests/cluster-model.js';
 import type { ContainerRef, PodSpecRef } from '../manifests/pod-templates.js';
 import { isRecord, valueAt } from '../manifests/plain-data.js';
+import { sameNamespace } from './describe.js';
 import type { Mount } from './link-model.js';
 
 const CONFIG_SOURCES = new Set(['configMap', 'secret', 'projected', 'downwardAPI']);
@@ -24,7 +25,7 @@ export function containerMounts(ref: ContainerRef, podSpec: PodSpecRef, resource
     }
     const claimName = valueAt(volume, ['persistentVolumeClaim', 'claimName']);
     if (typeof claimName === 'string') {
-      const claim = resources.find((candidate) => candidate.kind === 'PersistentVolumeClaim' && candidate.name === claimName && (candidate.namespace ?? '') === namespace);
+      const claim = resources.find((candidate) => candidate.kind === 'PersistentVolumeClaim' && candidate.name === claimName && sameNamespace(candidate.namespace, namespace));
       const modes = claim === undefined ? undefined : accessModes(valueAt(claim.object, ['spec', 'accessModes']));
       mounts.push({ ...base, source: 'persistentVolumeClaim', claim: claimName, ...(modes === undefined ? {} : { accessModes: modes }) });
       continue;

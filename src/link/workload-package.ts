@@ -28,6 +28,8 @@ export function linkPackage(
   { workloadName, image }: { workloadName: string; image: string | undefined },
   units: readonly DeployableUnit[],
   configured: WorkloadPackages,
+  /** Bare image names a build tool (skaffold) builds: `api` is then the placeholder for this repo's image, not Docker Hub's. */
+  builtImages: ReadonlySet<string> = new Set(),
 ): PackageLink | undefined {
   const shortName = workloadName.slice(workloadName.indexOf('/') + 1);
   for (const key of [workloadName, shortName]) {
@@ -35,7 +37,10 @@ export function linkPackage(
     if (dir !== undefined) return { dir: dir.replace(/\/+$/, '') || '.', how: `\`workloads\` in the config (\`${key}\`)` };
   }
   if (image === undefined) return undefined;
-  const repository = parseImageReference(image).name.split('/').at(-1)?.toLowerCase() ?? '';
+  const imageName = parseImageReference(image).name;
+  // `redis:7` is Docker Hub's official image, whatever a workspace package is called.
+  if (!imageName.includes('/') && !builtImages.has(imageName)) return undefined;
+  const repository = imageName.split('/').at(-1)?.toLowerCase() ?? '';
   if (repository === '') return undefined;
   const what = (unit: DeployableUnit): string => (unit.kind === 'package' ? "the package's name" : 'the name of the folder holding its Dockerfile');
   const exact = units.filter((unit) => packageNames(unit).includes(repository));
@@ -66,16 +71,33 @@ const SCRIPT_FILE = /\.(?:[cm]?[jt]s|[jt]sx)$/;
 const BUILD_FOLDERS = new Set(['dist', 'build', 'lib', 'out']);
 const RUN_SCRIPT = /^(?:npm|pnpm|yarn)$/;
 
-/**
- * The source file a container starts. `command`/`args` win over the image's ENTRYPOINT/CMD, as in
- * Kubernetes; `npm start` or `npm run x` is looked up in package.json; a built path
- * (`dist/worker.js`) is mapped back to its source (`src/worker.ts`).
- */
 /** What a container starts: a scanned source file, or a program that is not the package's code (`npx prisma migrate deploy`). */
 export type Entry = { kind: 'file'; file: string; how: string } | { kind: 'other'; how: string };
 
-/** Launchers that may run the package's code in a way this reader cannot follow (`./entrypoint.sh`, `sh -c …`). */
-const LAUNCHERS = /^(?:node|npm|pnpm|yarn|tsx|ts-node|sh|bash|tini|dumb-init|.*\.sh)$/;
+/** Command-line tools that run from an app's image without running the app: migrations, probes, one-off scripts. */
+const OTHER_PROGRAMS = new Set([
+  'prisma', 'typeorm', 'knex', 'sequelize', 'sequelize-cli', 'drizzle-kit', 'db-migrate', 'node-pg-migrate', 'migrate-mongo',
+  'mikro-orm', 'psql', 'mysql', 'mongosh', 'redis-cli', 'curl', 'wget', 'sleep', 'true', 'echo',
+]);
+/** Runners whose next word is the program: `npx prisma …`, `yarn dlx …`, `tini -- node …`. */
+const RUNNERS = new Set(['npx', 'pnpx', 'bunx', 'dlx', 'exec', 'tini', 'dumb-init', '--']);
+/** Node flags whose value is a file that is not the entry: `node -r ./dist/tracing.js dist/main.js`. */
+const VALUE_FLAGS = new Set(['-r', '--require', '--import', '--loader', '--experimental-loader', '-e', '--eval']);
+
+/** The words a shell runs: `sh -c "npx prisma migrate deploy"` → `npx prisma migrate deploy`. */
+function unwrapShell(words: readonly string[]): readonly string[] {
+  const shell = path.posix.basename(words[0] ?? '');
+  if ((shell === 'sh' || shell === 'bash' || shell === 'ash') && words[1] === '-c') return words.slice(2);
+  return words;
+}
+
+/** The program a command ends up running, past runners and shells: `prisma` for `sh -c "npx prisma migrate deploy"`. */
+function programOf(words: readonly string[]): string | undefined {
+  let rest = unwrapShell(words);
+  for (let step = 0; step < 4 && rest.length > 0 && RUNNERS.has(path.posix.basename(rest[0]!)); step++) rest = rest.slice(1);
+  if (rest[0] === 'yarn' || rest[0] === 'pnpm') rest = rest.slice(rest[1] === 'dlx' || rest[1] === 'exec' ? 2 : 1);
+  return rest[0] === undefined ? undefined : path.posix.basename(rest[0]);
+}
 
 /**
  * The source file a container starts, with Kubernetes' rules: `command` replaces the image's
@@ -107,8 +129,9 @@ export function entryFile(
   if (explicit !== undefined) {
     const found = resolve(explicit.words, explicit.how);
     if (found !== undefined) return found;
-    const program = path.posix.basename(explicit.words[0] ?? '');
-    return program === '' || LAUNCHERS.test(program) ? undefined : { kind: 'other', how: `${explicit.how} runs \`${explicit.words.join(' ')}\`` };
+    // A known tool (a migration CLI) runs none of the package's code; anything else may, so every file counts.
+    const program = programOf(explicit.words);
+    return program !== undefined && OTHER_PROGRAMS.has(program) ? { kind: 'other', how: `${explicit.how} runs \`${explicit.words.join(' ')}\`` } : undefined;
   }
   const attempts: { words: string[]; how: string }[] = [];
   if (dockerImage !== undefined && dockerImage.command.length > 0) attempts.push({ words: [...dockerImage.command], how: `\`CMD\` in ${dockerImage.file}` });
@@ -122,14 +145,16 @@ export function entryFile(
 }
 
 /** The script file a command runs, following `npm run x` once into package.json. */
-function scriptOf(words: readonly string[], manifest: PackageManifest | undefined): { file: string; via?: string } | undefined {
-  const file = words.find((word) => SCRIPT_FILE.test(word) && !word.startsWith('-'));
+function scriptOf(command: readonly string[], manifest: PackageManifest | undefined): { file: string; via?: string } | undefined {
+  const words = unwrapShell(command);
+  const file = words.find((word, index) => SCRIPT_FILE.test(word) && !word.startsWith('-') && !VALUE_FLAGS.has(words[index - 1] ?? ''));
   if (file !== undefined) return { file };
   const runner = words.findIndex((word) => RUN_SCRIPT.test(path.posix.basename(word)));
   if (runner === -1 || manifest === undefined) return undefined;
   const rest = words.slice(runner + 1).filter((word) => !word.startsWith('-'));
   const name = rest[0] === 'run' || rest[0] === 'run-script' ? rest[1] : rest[0];
-  const script = name === undefined ? undefined : manifest.scripts[name];
+  // `npm run toString` must not find Object.prototype.toString.
+  const script = name === undefined || !Object.hasOwn(manifest.scripts, name) ? undefined : manifest.scripts[name];
   if (script === undefined) return undefined;
   const inner = script.split(/\s+/).find((word) => SCRIPT_FILE.test(word));
   return inner === undefined ? undefined : { file: inner, via: `npm run ${name}` };

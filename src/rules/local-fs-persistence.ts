@@ -152,7 +152,9 @@ function storageVerdict(container: LinkedContainer, path: PathInfo): Omit<Storag
     if (directory === undefined) return undefined;
   } else if (path.root === 'absolute') {
     directory = path.prefix;
-  } else if (path.root === 'repo' && container.dockerImage?.workdir !== undefined) {
+  } else if (path.root === 'repo' && container.dockerImage?.workdir !== undefined && !/__dirname|import\.meta/.test(path.text)) {
+    // Relative to the working directory (WORKDIR); a path built from `__dirname` is relative to the
+    // compiled module instead, which the Dockerfile does not say.
     const folder = (path.prefix ?? '').split('/').filter((part) => part !== '' && part !== '.').join('/');
     directory = folder.startsWith('..') ? undefined : `${container.dockerImage.workdir.replace(/\/+$/, '')}/${folder}`;
   }
@@ -161,6 +163,8 @@ function storageVerdict(container: LinkedContainer, path: PathInfo): Omit<Storag
   const replicas = container.autoscaled ? `up to ${container.replicas} replicas (HPA)` : `${container.replicas} replica${container.replicas === 1 ? '' : 's'}`;
   if (mount === undefined) return { ok: false, text: `no volume is mounted at \`${directory}\` in ${workload}` };
   if (mount.source === 'persistentVolumeClaim' || mount.source === 'volumeClaimTemplate') {
+    // A claim made outside the set: its access modes are unknown, so nothing can be said.
+    if (mount.accessModes === undefined) return undefined;
     const shared = mount.accessModes?.includes('ReadWriteMany') === true;
     const scaled = container.replicas > 1 || container.autoscaled;
     if (shared || !scaled) return { ok: true, text: '' };

@@ -1,9 +1,10 @@
 // Hosts the code connects to — URL literals, `host` options, and the URLs and hosts the manifests
 // hand it through env vars — that no Service of the overlay answers to. Inside a cluster a bare
 // name such as `redis` resolves only to a Service of that name in the pod's namespace.
+import { isIP } from 'node:net';
 import { distance } from 'fastest-levenshtein';
 import type { RelatedLocation, Span } from '../findings.js';
-import { describeOrigin, envReadsOf, listWorkloads, originValue } from '../link/describe.js';
+import { describeOrigin, envReadsOf, listWorkloads, originValue, sameNamespace } from '../link/describe.js';
 import type { LinkedContainer, SetLinks } from '../link/link-model.js';
 import type { Resource } from '../manifests/cluster-model.js';
 import { isRecord, valueAt } from '../manifests/plain-data.js';
@@ -12,7 +13,6 @@ import type { SourceFileFacts } from '../source/app-model.js';
 import { parseClientUrl } from '../source/connections.js';
 
 const LOOPBACK = /^(?:localhost|127\.\d+\.\d+\.\d+|0\.0\.0\.0|::1|\[::1\])$/;
-const IP_ADDRESS = /^(?:\d+\.\d+\.\d+\.\d+|\[?[0-9a-f:]+\]?)$/i;
 const CLUSTER_SUFFIX = /\.svc(?:\.cluster\.local)?$/;
 const HOST_VARIABLE = /(?:^|_)HOST(?:NAME)?$/;
 
@@ -28,7 +28,9 @@ interface Peer {
 
 /** The Service a host names, and the namespace it is looked up in; undefined for hosts outside the cluster. */
 function clusterName(host: string, namespace: string, namespaces: ReadonlySet<string>): { service: string; namespace: string } | undefined {
-  if (LOOPBACK.test(host) || IP_ADDRESS.test(host)) return undefined;
+  if (LOOPBACK.test(host) || isIP(host.replace(/^\[|\]$/g, '')) !== 0) return undefined;
+  // `$(REDIS_HOST)` the kubelet could not expand (the variable is not defined before it): not a name.
+  if (host.includes('$(')) return undefined;
   const labels = host.replace(CLUSTER_SUFFIX, '').split('.');
   if (labels.length === 1) return { service: labels[0]!, namespace };
   // `redis.cache` and `redis.cache.svc.cluster.local` name Service `redis` of namespace `cache`; it can
@@ -61,7 +63,7 @@ export default defineCrossRule({
       for (const peer of peersOf(container, app.files)) {
         const target = clusterName(peer.host, container.namespace, namespaces);
         if (target === undefined) continue;
-        const service = links.set.resources.find((resource) => resource.kind === 'Service' && resource.name === target.service && (resource.namespace ?? '') === target.namespace);
+        const service = links.set.resources.find((resource) => resource.kind === 'Service' && resource.name === target.service && sameNamespace(resource.namespace, target.namespace));
         let problem: string | undefined;
         if (service === undefined) {
           const closest = closestService(target.service, target.namespace, links);
@@ -149,7 +151,7 @@ function peersOf(container: LinkedContainer, files: readonly SourceFileFacts[]):
 function closestService(name: string, namespace: string, links: SetLinks): string | undefined {
   let best: { name: string; distance: number } | undefined;
   for (const resource of links.set.resources) {
-    if (resource.kind !== 'Service' || (resource.namespace ?? '') !== namespace) continue;
+    if (resource.kind !== 'Service' || !sameNamespace(resource.namespace, namespace)) continue;
     const score = resource.name.includes(name) || name.includes(resource.name) ? 0 : distance(resource.name, name);
     if (score <= 3 && (best === undefined || score < best.distance)) best = { name: resource.name, distance: score };
   }

@@ -75,9 +75,10 @@ export default defineCrossRule({
         if (level === undefined) continue;
         const { key, schema, parse } = required;
         const effect = `it is a required key of env schema \`${schema}\`, which ${parse.file}:${parse.line} parses at start-up: the parse throws, so {crash}`;
-        const miss = misses.get(`${key.file}:${key.line}:${name}`) ?? { name, read: key, bySchema: true, level, effect, sites: reads.get(name) ?? [], containers: [], similar: new Set<string>() };
+        const missKey = `${key.file}:${key.line}:${name}:${level}`;
+        const miss = misses.get(missKey) ?? { name, read: key, bySchema: true, level, effect, sites: reads.get(name) ?? [], containers: [], similar: new Set<string>() };
         miss.containers.push(container);
-        misses.set(`${key.file}:${key.line}:${name}`, miss);
+        misses.set(missKey, miss);
       }
       for (const [name, sites] of reads) {
         const provided = container.env.get(name);
@@ -157,7 +158,8 @@ function serviceLinkClash(
   container: LinkedContainer,
   clashes: Map<string, { input: ReportInput; workloads: string[] }>,
 ): void {
-  const numeric = sites.find((read) => read.coercion === 'number' || read.option !== undefined);
+  // Read as a number (or passed as a `port`) with nothing to catch the NaN.
+  const numeric = sites.find((read) => (read.coercion === 'number' || read.option?.name === 'port') && read.fallbackCatchesNaN !== true);
   if (numeric === undefined || /^\d+$/.test(origin.value)) return;
   const level: Level = numeric.time === 'init' ? 'P0' : 'P1';
   const fallback = numeric.defaultText === undefined ? '' : ` and the fallback \`${numeric.defaultText}\` never applies`;

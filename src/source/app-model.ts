@@ -119,6 +119,8 @@ export interface EnvRead extends Site {
   option?: { name: string; callee: string };
   /** Tested by an `if` that throws or exits when the variable is missing: `if (!process.env.X) throw …`. */
   guardedByThrow?: boolean;
+  /** `Number(process.env.X) || 3000`: the fallback also applies when the value is not a number. */
+  fallbackCatchesNaN?: boolean;
 }
 
 /**

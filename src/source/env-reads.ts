@@ -1,7 +1,7 @@
 // What surrounds a `process.env.X` read: the fallback it gets and the type it is coerced to.
 import { ts } from 'ts-morph';
 import type { EnvCoercion } from './app-model.js';
-import { climbWrappers, dottedName, nodeText, stringValue } from './syntax.js';
+import { climbWrappers, dottedName, nodeText, skipWrappers, stringValue } from './syntax.js';
 
 const K = ts.SyntaxKind;
 
@@ -11,10 +11,10 @@ export interface EnvContext {
   coercion?: EnvCoercion;
   option?: { name: string; callee: string };
   guardedByThrow?: boolean;
+  fallbackCatchesNaN?: boolean;
 }
 
 const NUMBER_FUNCTIONS = new Set(['Number', 'parseInt', 'parseFloat']);
-const BOOLEAN_WORDS = new Set(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off']);
 /** String methods that keep the value the same variable: `process.env.X?.trim().toLowerCase() === 'true'`. */
 const NORMALISERS = new Set(['trim', 'toLowerCase', 'toUpperCase']);
 
@@ -30,6 +30,8 @@ export function envContext(read: ts.Node, sourceFile: ts.SourceFile): EnvContext
       const binary = parent as ts.BinaryExpression;
       const operator = binary.operatorToken.kind;
       if ((operator === K.QuestionQuestionToken || operator === K.BarBarToken) && binary.left === node) {
+        // `Number(X) || 3000`: NaN is falsy, so the fallback also catches a value that is not a number.
+        if (operator === K.BarBarToken && context.coercion === 'number') context.fallbackCatchesNaN = true;
         if (!context.hasDefault) {
           context.hasDefault = true;
           context.defaultText = nodeText(binary.right, sourceFile);
@@ -39,8 +41,8 @@ export function envContext(read: ts.Node, sourceFile: ts.SourceFile): EnvContext
       }
       if (context.coercion === undefined && isEquality(operator)) {
         const other = binary.left === node ? binary.right : binary.left;
-        const word = stringValue(other);
-        if (word !== undefined && BOOLEAN_WORDS.has(word.toLowerCase())) context.coercion = 'boolean';
+        // `X === 'true'`, and `NODE_ENV === 'production'` too: compared with a word, an unset variable is just not equal.
+        if (stringValue(other) !== undefined) context.coercion = 'boolean';
         break;
       }
       // `process.env.X && enable()`: read as a switch.
@@ -136,17 +138,44 @@ function optionOf(value: ts.Node): { name: string; callee: string } | undefined 
   return callee === undefined ? undefined : { name, callee: call.kind === K.NewExpression ? `new ${callee}` : callee };
 }
 
-/** `if (!process.env.X) throw new Error(…)` or `… process.exit(1)`: the process stops when X is missing. */
+/**
+ * `if (!process.env.X) throw new Error(…)` or `… process.exit(1)`: the process stops when X is
+ * missing. Only a test that is true when X is missing counts (`!X`, `X === undefined`, joined by
+ * `||`); `if (X) throw` and `if (prod && !X) throw` do not stop on a missing X alone.
+ */
 function isGuardedByThrow(read: ts.Node): boolean {
   let node = climbWrappers(read);
-  // Climb through `!X`, `X === undefined`, `!X || !Y` to the statement that tests it.
-  for (let step = 0; step < 6 && node.parent !== undefined; step++) {
+  let testsMissing = false;
+  for (let step = 0; step < 8 && node.parent !== undefined; step++) {
     const parent = node.parent;
-    if (parent.kind === K.IfStatement) return (parent as ts.IfStatement).expression === node && stops((parent as ts.IfStatement).thenStatement);
-    if (parent.kind !== K.PrefixUnaryExpression && parent.kind !== K.BinaryExpression && parent.kind !== K.ParenthesizedExpression) return false;
+    if (parent.kind === K.IfStatement) return (parent as ts.IfStatement).expression === node && testsMissing && stops((parent as ts.IfStatement).thenStatement);
+    if (parent.kind === K.PrefixUnaryExpression && (parent as ts.PrefixUnaryExpression).operator === K.ExclamationToken) {
+      testsMissing = !testsMissing;
+    } else if (parent.kind === K.BinaryExpression) {
+      const binary = parent as ts.BinaryExpression;
+      const operator = binary.operatorToken.kind;
+      const other = binary.left === node ? binary.right : binary.left;
+      if (operator === K.BarBarToken) {
+        // `!A || !B`: either one missing is enough.
+      } else if ((operator === K.EqualsEqualsEqualsToken || operator === K.EqualsEqualsToken) && isEmptyValue(other)) {
+        testsMissing = true;
+      } else if ((operator === K.ExclamationEqualsEqualsToken || operator === K.ExclamationEqualsToken) && isEmptyValue(other)) {
+        testsMissing = false;
+      } else {
+        return false;
+      }
+    } else if (parent.kind !== K.ParenthesizedExpression) {
+      return false;
+    }
     node = parent;
   }
   return false;
+}
+
+/** `undefined`, `null` or `''`: what an unset variable compares equal to. */
+function isEmptyValue(node: ts.Node): boolean {
+  const bare = skipWrappers(node as ts.Expression);
+  return bare.kind === K.NullKeyword || (bare.kind === K.Identifier && (bare as ts.Identifier).text === 'undefined') || stringValue(bare) === '';
 }
 
 function stops(statement: ts.Statement): boolean {

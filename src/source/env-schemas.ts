@@ -6,8 +6,12 @@ import { isProcessEnv, skipWrappers, stringValue } from './syntax.js';
 
 const K = ts.SyntaxKind;
 
-/** Methods that make a zod key optional: an unset variable passes validation. */
-const OPTIONAL_MARKERS = /\.(?:optional|default|nullish|catch)\s*\(|^z\.(?:optional|any|unknown)\s*\(/;
+/**
+ * What makes a zod key optional: an unset variable passes validation. `z.coerce.boolean()` and
+ * `z.coerce.string()` accept `undefined` in zod 3 (as `false` and `'undefined'`), so they are not
+ * counted as required either.
+ */
+const OPTIONAL_MARKERS = /\.(?:optional|default|nullish|catch)\s*\(|^z\.(?:optional|any|unknown)\s*\(|^z\.coerce\.(?:boolean|string)\s*\(/;
 /** Methods that derive a schema from another without changing its keys. */
 const SAME_KEYS = new Set(['superRefine', 'refine', 'transform', 'strict', 'passthrough', 'strip', 'describe', 'readonly', 'brand']);
 

@@ -877,6 +877,7 @@ class FileWalker {
     if (context.coercion !== undefined) read.coercion = context.coercion;
     if (context.option !== undefined) read.option = context.option;
     if (context.guardedByThrow === true) read.guardedByThrow = true;
+    if (context.fallbackCatchesNaN === true) read.fallbackCatchesNaN = true;
     this.facts.envReads.push(read);
   }
 
