@@ -3,6 +3,7 @@
 // (which wins over all of them).
 import type { GeneratorOutput, Resource } from '../manifests/cluster-model.js';
 import type { ContainerRef, PodSpecRef } from '../manifests/pod-templates.js';
+import { generatedObjects } from '../manifests/generated-objects.js';
 import { isRecord, valueAt } from '../manifests/plain-data.js';
 import type { DockerImage } from './dockerfile.js';
 import { sameNamespace } from './describe.js';
@@ -80,15 +81,15 @@ export function containerEnv({
         continue;
       }
       if (object === undefined) {
-        const made = kind === 'Secret' ? secretMadeByOperator(name, namespace, resources) : undefined;
-        if (made === undefined) {
-          unknownEnvSources.push({ kind, name, optional: sourceRef.optional === true });
-          continue;
+        // A Secret a controller makes from an object in the set (an ExternalSecret): its keys, when it lists them.
+        const made = kind === 'Secret'
+          ? generatedObjects(resources).find((object) => object.name === name && (object.namespace === '*' || sameNamespace(object.namespace, namespace)))
+          : undefined;
+        for (const key of made?.keys?.keys ?? []) {
+          const madeBy = `${made!.generator.kind} \`${made!.generator.name}\``;
+          env.set(prefix + key.name, { name: prefix + key.name, origin: { kind: 'secret', name, madeBy }, location: made!.generator.locate(key.path) });
         }
-        for (const key of made.keys) {
-          env.set(prefix + key.name, { name: prefix + key.name, origin: { kind: 'secret', name, madeBy: made.madeBy }, location: made.resource.locate(key.path) });
-        }
-        if (!made.complete) unknownEnvSources.push({ kind, name, optional: sourceRef.optional === true });
+        if (made?.keys?.complete !== true) unknownEnvSources.push({ kind, name, optional: sourceRef.optional === true });
         continue;
       }
       for (const [key, value, keyPath] of objectEntries(object)) {
@@ -113,40 +114,6 @@ export function containerEnv({
     env.set(variable.name, { name: variable.name, origin, location });
   });
   return { env, unknownEnvSources };
-}
-
-/**
- * A Secret an operator creates from an object in the set: an External Secrets `ExternalSecret`
- * (`spec.data[].secretKey`; `dataFrom` brings keys nobody can list) or a Bitnami `SealedSecret`
- * (`spec.encryptedData`). Its keys are known before deploying even though the Secret is not.
- */
-function secretMadeByOperator(
-  name: string,
-  namespace: string,
-  resources: readonly Resource[],
-): { resource: Resource; madeBy: string; keys: { name: string; path: readonly (string | number)[] }[]; complete: boolean } | undefined {
-  for (const resource of resources) {
-    if (!sameNamespace(resource.namespace, namespace)) continue;
-    if (resource.kind === 'ExternalSecret' && resource.apiVersion.startsWith('external-secrets.io/')) {
-      const target = valueAt(resource.object, ['spec', 'target', 'name']);
-      if ((typeof target === 'string' ? target : resource.name) !== name) continue;
-      const data = valueAt(resource.object, ['spec', 'data']);
-      const keys = Array.isArray(data)
-        ? data.flatMap((entry: unknown, index) => (isRecord(entry) && typeof entry.secretKey === 'string' ? [{ name: entry.secretKey, path: ['spec', 'data', index, 'secretKey'] }] : []))
-        : [];
-      // A `spec.target.template` may rename or add keys; `dataFrom` pulls whole remote objects.
-      const complete = valueAt(resource.object, ['spec', 'dataFrom']) === undefined && !isRecord(valueAt(resource.object, ['spec', 'target', 'template', 'data']));
-      return { resource, madeBy: `ExternalSecret \`${resource.name}\``, keys, complete };
-    }
-    if (resource.kind === 'SealedSecret' && resource.apiVersion.startsWith('bitnami.com/')) {
-      const target = valueAt(resource.object, ['spec', 'template', 'metadata', 'name']);
-      if ((typeof target === 'string' ? target : resource.name) !== name) continue;
-      const data = valueAt(resource.object, ['spec', 'encryptedData']);
-      const keys = isRecord(data) ? Object.keys(data).map((key) => ({ name: key, path: ['spec', 'encryptedData', key] })) : [];
-      return { resource, madeBy: `SealedSecret \`${resource.name}\``, keys, complete: true };
-    }
-  }
-  return undefined;
 }
 
 /**

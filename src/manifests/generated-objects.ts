@@ -1,8 +1,15 @@
 // Secrets that no manifest spells out but that a controller creates from an object in the set:
 // an ExternalSecret, a SealedSecret, a cert-manager Certificate, an operator's cluster. A rule
 // that asks "does this Secret exist" must count them, or every GitOps repo looks broken.
-import type { Resource } from './cluster-model.js';
+import type { FieldPath, Resource } from './cluster-model.js';
 import { isRecord, valueAt } from './plain-data.js';
+
+/** The keys a generated Secret will hold, as far as its generator lists them. */
+export interface GeneratedKeys {
+  keys: { name: string; path: FieldPath }[];
+  /** Whether those are all its keys (no `dataFrom`, no template that adds more). */
+  complete: boolean;
+}
 
 export interface GeneratedObject {
   kind: 'Secret';
@@ -11,6 +18,8 @@ export interface GeneratedObject {
   namespace: string;
   /** The object in the set whose controller creates it. */
   generator: Resource;
+  /** Its keys, for generators that list them (ExternalSecret `data`, SealedSecret `encryptedData`). */
+  keys?: GeneratedKeys;
 }
 
 interface Generator {
@@ -19,6 +28,8 @@ interface Generator {
   kind: string;
   /** The Secrets the controller writes for this object; `anyNamespace` for cluster-scoped generators. */
   secrets(resource: Resource): { name: string; anyNamespace?: boolean }[];
+  /** The keys those Secrets hold, when the object lists them. */
+  keys?(resource: Resource): GeneratedKeys;
 }
 
 function stringAt(resource: Resource, ...path: string[]): string | undefined {
@@ -28,10 +39,26 @@ function stringAt(resource: Resource, ...path: string[]): string | undefined {
 
 const one = (name: string | undefined): { name: string }[] => (name === undefined ? [] : [{ name }]);
 
+/** `spec.data[].secretKey` → each key with its path. */
+function listed(resource: Resource, path: FieldPath, field: string): { name: string; path: FieldPath }[] {
+  const entries = valueAt(resource.object, path);
+  if (!Array.isArray(entries)) return [];
+  return entries.flatMap((entry: unknown, index) => (isRecord(entry) && typeof entry[field] === 'string' ? [{ name: entry[field], path: [...path, index, field] }] : []));
+}
+
 /** The controllers we know, as data: group, kind and which Secret names they write. */
 const GENERATORS: readonly Generator[] = [
   // external-secrets.io: `spec.target.name`, default the ExternalSecret's own name.
-  { group: 'external-secrets.io', kind: 'ExternalSecret', secrets: (r) => one(stringAt(r, 'spec', 'target', 'name') ?? r.name) },
+  {
+    group: 'external-secrets.io',
+    kind: 'ExternalSecret',
+    secrets: (r) => one(stringAt(r, 'spec', 'target', 'name') ?? r.name),
+    // `data[].secretKey`; `dataFrom` pulls whole remote objects and a template may add keys.
+    keys: (r) => ({
+      keys: listed(r, ['spec', 'data'], 'secretKey'),
+      complete: valueAt(r.object, ['spec', 'dataFrom']) === undefined && !isRecord(valueAt(r.object, ['spec', 'target', 'template', 'data'])),
+    }),
+  },
   {
     group: 'external-secrets.io',
     kind: 'ClusterExternalSecret',
@@ -41,7 +68,15 @@ const GENERATORS: readonly Generator[] = [
   },
   // The retired godaddy kubernetes-external-secrets: the Secret takes the ExternalSecret's name.
   { group: 'kubernetes-client.io', kind: 'ExternalSecret', secrets: (r) => one(r.name) },
-  { group: 'bitnami.com', kind: 'SealedSecret', secrets: (r) => one(r.name) },
+  {
+    group: 'bitnami.com',
+    kind: 'SealedSecret',
+    secrets: (r) => one(r.name),
+    keys: (r) => {
+      const data = valueAt(r.object, ['spec', 'encryptedData']);
+      return { keys: isRecord(data) ? Object.keys(data).map((name) => ({ name, path: ['spec', 'encryptedData', name] })) : [], complete: true };
+    },
+  },
   { group: 'cert-manager.io', kind: 'Certificate', secrets: (r) => one(stringAt(r, 'spec', 'secretName')) },
   { group: 'secrets.hashicorp.com', kind: 'VaultStaticSecret', secrets: (r) => one(stringAt(r, 'spec', 'destination', 'name')) },
   { group: 'secrets.hashicorp.com', kind: 'VaultDynamicSecret', secrets: (r) => one(stringAt(r, 'spec', 'destination', 'name')) },
@@ -69,8 +104,9 @@ export function generatedObjects(resources: readonly Resource[]): GeneratedObjec
     const namespace = resource.namespace ?? '';
     const generator = GENERATORS.find((candidate) => candidate.kind === resource.kind && candidate.group === apiGroup(resource.apiVersion));
     if (generator !== undefined) {
+      const keys = generator.keys?.(resource);
       for (const { name, anyNamespace } of generator.secrets(resource)) {
-        generated.push({ kind: 'Secret', name, namespace: anyNamespace === true ? '*' : namespace, generator: resource });
+        generated.push({ kind: 'Secret', name, namespace: anyNamespace === true ? '*' : namespace, generator: resource, ...(keys === undefined ? {} : { keys }) });
       }
     }
     // cert-manager's ingress-shim issues a Certificate for each `tls` entry of an annotated Ingress.
