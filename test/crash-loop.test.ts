@@ -12,11 +12,18 @@ const before = `${app}/deploy/overlays/before`;
 const after = `${app}/deploy/overlays/after`;
 const LINK_RULES = new Set(['required-env', 'missing-backing-service', 'template-placeholder', 'local-fs-persistence']);
 
-function auditApp(): { findings: Finding[]; errors: unknown[] } {
+interface EnvEntry {
+  workload: string;
+  variable: string;
+  required: boolean;
+  providedBy: { source: string; by: string }[];
+}
+
+function auditApp(): { findings: Finding[]; errors: unknown[]; workloads: { workload: string; package?: string; entry?: string }[]; env: EnvEntry[] } {
   const { status, stdout, stderr } = spawnSync(process.execPath, [path.join(root, 'dist/cli.js'), app, '--format', 'json', '--out', '-'], { cwd: root, encoding: 'utf8' });
   expect(stderr).toBe('');
   expect(status).toBe(0);
-  return JSON.parse(stdout) as { findings: Finding[]; errors: unknown[] };
+  return JSON.parse(stdout) as ReturnType<typeof auditApp>;
 }
 
 describe('crash-loop prediction (fixtures/apps/invoice-jobs)', () => {
@@ -50,5 +57,19 @@ describe('crash-loop prediction (fixtures/apps/invoice-jobs)', () => {
 
   it('finds none of them once the manifests are fixed', () => {
     expect(linked.filter((finding) => finding.overlays?.includes(after) === true || finding.message.includes(after))).toEqual([]);
+  });
+
+  it('lists the workloads with their package and entry, and the environment contract per overlay', () => {
+    expect(report.workloads.map((w) => `${w.workload} ${w.package ?? 'not linked'} ${w.entry ?? ''}`)).toEqual([
+      `Deployment/api ${app}/packages/api ${app}/packages/api/src/server.ts`,
+      `Deployment/ui ${app}/packages/ui `,
+      'StatefulSet/redis not linked ',
+    ]);
+    const concurrency = report.env.find((entry) => entry.workload === 'Deployment/api' && entry.variable === 'INVOICE_WORKER_CONCURRENCY');
+    expect(concurrency?.required).toBe(true);
+    expect(concurrency?.providedBy).toEqual([
+      { source: after, by: '`env`' },
+      { source: before, by: 'nobody' },
+    ]);
   });
 });

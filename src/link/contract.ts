@@ -3,7 +3,7 @@
 // against what each overlay gives it.
 import type { EnvContractEntry, WorkloadReport } from '../audit-result.js';
 import type { AppModel } from '../source/app-model.js';
-import { describeOrigin, describeUnknownSources, envReadsOf } from './describe.js';
+import { describeOrigin, describeUnknownSources, envReadsOf, schemaRequiredKeys } from './describe.js';
 import type { LinkModel } from './link-model.js';
 
 const MAX_READ_SITES = 3;
@@ -34,16 +34,21 @@ export function envContract(links: LinkModel, app: AppModel): EnvContractEntry[]
   for (const { set, containers } of links.sets) {
     for (const container of containers) {
       if (container.init || container.package === undefined) continue;
-      for (const [variable, reads] of envReadsOf(container, app.files)) {
+      const reads = envReadsOf(container, app.files);
+      const schemaKeys = schemaRequiredKeys(container, app.files);
+      for (const variable of new Set([...reads.keys(), ...schemaKeys.keys()])) {
         const key = `${container.workloadName}\0${container.ref.name}\0${variable}`;
-        const withDefault = reads.find((read) => read.defaultText !== undefined);
+        const sites = reads.get(variable) ?? [];
+        const schemaKey = schemaKeys.get(variable)?.key;
+        const withDefault = sites.find((read) => read.defaultText !== undefined);
         const entry = entries.get(key) ?? {
           workload: container.workloadName,
           container: container.ref.name,
           variable,
-          required: reads.some((read) => !read.hasDefault && read.coercion !== 'boolean'),
+          // As required-env judges it: a start-up schema requires it, or a read has no fallback and is not a switch.
+          required: schemaKey !== undefined || sites.some((read) => !read.hasDefault && (read.coercion !== 'boolean' || read.guardedByThrow === true)),
           ...(withDefault?.defaultText === undefined ? {} : { default: withDefault.defaultText }),
-          readAt: [...new Set(reads.map((read) => `${read.file}:${read.line}`))].slice(0, MAX_READ_SITES),
+          readAt: [...new Set([...(schemaKey === undefined ? [] : [schemaKey]), ...sites].map((site) => `${site.file}:${site.line}`))].slice(0, MAX_READ_SITES),
           providedBy: [],
         };
         const provided = container.env.get(variable);

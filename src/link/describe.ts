@@ -1,5 +1,5 @@
 // Words for the link model, shared by the cross rules and the report's Environment contract.
-import type { EnvRead, SourceFileFacts } from '../source/app-model.js';
+import type { EnvRead, EnvSchemaKey, EnvSchemaParse, SourceFileFacts } from '../source/app-model.js';
 import type { EnvOrigin, LinkedContainer, LinkModel, UnknownEnvSource } from './link-model.js';
 
 /** "ConfigMap `api-config`", "`env` of the container", "Dockerfile `ENV`". */
@@ -86,3 +86,30 @@ export function sameNamespace(a: string | undefined, b: string | undefined): boo
   const normalise = (namespace: string | undefined): string => (namespace === undefined || namespace === '' ? 'default' : namespace);
   return normalise(a) === normalise(b);
 }
+
+export interface RequiredKey {
+  key: EnvSchemaKey;
+  schema: string;
+  parse: EnvSchemaParse;
+}
+
+/**
+ * The keys required by the env schemas a container parses at start-up (`schema.parse(process.env)`),
+ * the schema found by name in the parsing file, else in the other files the container runs.
+ */
+export function schemaRequiredKeys(container: LinkedContainer, files: readonly SourceFileFacts[]): Map<string, RequiredKey> {
+  const running = files.filter((facts) => container.files.has(facts.path));
+  const required = new Map<string, RequiredKey>();
+  for (const facts of running) {
+    for (const parse of facts.envSchemaParses) {
+      if (parse.time !== 'init') continue;
+      const schema = facts.envSchemas.find((candidate) => candidate.name === parse.schema) ??
+        running.flatMap((other) => other.envSchemas).find((candidate) => candidate.name === parse.schema);
+      for (const key of schema?.keys ?? []) {
+        if (key.required && !required.has(key.name)) required.set(key.name, { key, schema: parse.schema, parse });
+      }
+    }
+  }
+  return required;
+}
+

@@ -4,10 +4,10 @@
 import { distance } from 'fastest-levenshtein';
 import type { Level, RelatedLocation, Span } from '../findings.js';
 import { levelRank, LEVELS } from '../findings.js';
-import { describeUnknownSources, envReadsOf, listWorkloads } from '../link/describe.js';
+import { describeUnknownSources, envReadsOf, listWorkloads, schemaRequiredKeys } from '../link/describe.js';
 import type { LinkedContainer } from '../link/link-model.js';
 import { defineCrossRule, type ReportInput } from '../rule.js';
-import type { EnvRead, EnvSchemaKey, EnvSchemaParse, SourceFileFacts } from '../source/app-model.js';
+import type { EnvRead, SourceFileFacts } from '../source/app-model.js';
 
 /** Options whose library rejects NaN or undefined when it is constructed. */
 const VALIDATING_OPTIONS: Record<string, string> = {
@@ -170,32 +170,6 @@ function serviceLinkClash(
   const entry = clashes.get(key) ?? { input: { location: numeric, message, severity: level }, workloads: [] };
   entry.workloads.push(container.workloadName);
   clashes.set(key, entry);
-}
-
-interface RequiredKey {
-  key: EnvSchemaKey;
-  schema: string;
-  parse: EnvSchemaParse;
-}
-
-/**
- * The keys required by the env schemas a container parses at start-up (`schema.parse(process.env)`),
- * the schema found by name in the parsing file, else in the other files the container runs.
- */
-function schemaRequiredKeys(container: LinkedContainer, files: readonly SourceFileFacts[]): Map<string, RequiredKey> {
-  const running = files.filter((facts) => container.files.has(facts.path));
-  const required = new Map<string, RequiredKey>();
-  for (const facts of running) {
-    for (const parse of facts.envSchemaParses) {
-      if (parse.time !== 'init') continue;
-      const schema = facts.envSchemas.find((candidate) => candidate.name === parse.schema) ??
-        running.flatMap((other) => other.envSchemas).find((candidate) => candidate.name === parse.schema);
-      for (const key of schema?.keys ?? []) {
-        if (key.required && !required.has(key.name)) required.set(key.name, { key, schema: parse.schema, parse });
-      }
-    }
-  }
-  return required;
 }
 
 /** Variables that are the root of a runtime write path in the container's files: unset, they write under `undefined/`. */
