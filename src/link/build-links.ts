@@ -13,7 +13,7 @@ import { readDockerfile, type DockerImage } from './dockerfile.js';
 import type { LinkedContainer, LinkModel, SetLinks } from './link-model.js';
 import { containerMounts } from './mounts.js';
 import { readTemplates } from './templates.js';
-import { entryFile, linkPackage, reachableFiles, type DeployableUnit, type PackageManifest, type PathAliases, type WorkloadPackages } from './workload-package.js';
+import { entryFile, linkPackage, reachableFiles, type DeployableUnit, type PackageManifest, type WorkloadPackages } from './workload-package.js';
 import { readPathAliases } from './path-aliases.js';
 
 export interface BuildLinksInput {
@@ -40,9 +40,21 @@ export function buildLinks(input: BuildLinksInput): { links: LinkModel; errors: 
     ...[...images.keys()].filter((dir) => !packageDirs.has(dir)).map((dir) => ({ dir, kind: 'dockerfile-folder' as const })),
   ];
   const aliases = readPathAliases(input.cwd, input.roots);
-  const { templates, errors: templateErrors } = readTemplates({ cwd: input.cwd, templates: input.templates, scripts: input.scripts, packages: input.app.packages, images });
+  // Templates and scripts belong to the deepest unit holding them: a package, or an app folder with a Dockerfile.
+  const { templates, errors: templateErrors } = readTemplates({ cwd: input.cwd, templates: input.templates, scripts: input.scripts, packages: units, images });
   errors.push(...templateErrors);
-  const context = { input, units, images, manifests, sources, aliases };
+  // Every set runs the same images: the files an entry reaches are walked once.
+  const reachable = new Map<string, Set<string>>();
+  const filesRun = (entry: string | undefined, dir: string): Set<string> => {
+    const key = `${entry ?? ''}\0${dir}`;
+    let files = reachable.get(key);
+    if (files === undefined) {
+      files = reachableFiles(entry, dir, input.app.files, input.app.packages, aliases);
+      reachable.set(key, files);
+    }
+    return files;
+  };
+  const context = { input, units, images, manifests, sources, filesRun };
   const sets = input.cluster.sets.map((set) => ({ ...linkSet(set, context), templates }));
   return { links: { sets, templates }, errors };
 }
@@ -54,10 +66,10 @@ interface LinkContext {
   images: ReadonlyMap<string, DockerImage>;
   manifests: ReadonlyMap<string, PackageManifest | undefined>;
   sources: ReadonlySet<string>;
-  aliases: PathAliases;
+  filesRun(entry: string | undefined, dir: string): Set<string>;
 }
 
-function linkSet(set: ManifestSet, { input, units, images, manifests, sources, aliases }: LinkContext): Omit<SetLinks, 'templates'> {
+function linkSet(set: ManifestSet, { input, units, images, manifests, sources, filesRun }: LinkContext): Omit<SetLinks, 'templates'> {
   const linked: LinkedContainer[] = [];
   for (const podSpec of podSpecs(set.resources)) {
     const workload = podSpec.resource;
@@ -77,7 +89,7 @@ function linkSet(set: ManifestSet, { input, units, images, manifests, sources, a
         // A container that runs another program (a migration CLI) runs none of the package's code.
         const files = link === undefined || entry?.kind === 'other'
           ? new Set<string>()
-          : reachableFiles(entry?.file, link.dir, input.app.files, input.app.packages, aliases);
+          : filesRun(entry?.file, link.dir);
         const { env, unknownEnvSources } = containerEnv({ ref, podSpec, namespace, resources: set.resources, generatorOutputs: set.generatorOutputs, ...(dockerImage === undefined ? {} : { dockerImage }) });
         linked.push({
           workload,

@@ -39,7 +39,8 @@ export interface Mount {
   mountPath: string;
   volume: string;
   /** What backs the volume. */
-  source: 'persistentVolumeClaim' | 'volumeClaimTemplate' | 'emptyDir' | 'hostPath' | 'configMap' | 'secret' | 'other';
+  /** `configuration`: a configMap, secret, projected or downwardAPI volume (read-only data). */
+  source: 'persistentVolumeClaim' | 'volumeClaimTemplate' | 'emptyDir' | 'hostPath' | 'configuration' | 'other';
   /** The claim's access modes when the volume is a PVC or claim template found in the set. */
   accessModes?: string[];
   claim?: string;

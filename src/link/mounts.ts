@@ -32,7 +32,7 @@ export function containerMounts(ref: ContainerRef, podSpec: PodSpecRef, resource
     }
     if (isRecord(volume.emptyDir)) mounts.push({ ...base, source: 'emptyDir' });
     else if (isRecord(volume.hostPath)) mounts.push({ ...base, source: 'hostPath' });
-    else if (Object.keys(volume).some((key) => CONFIG_SOURCES.has(key))) mounts.push({ ...base, source: isRecord(volume.secret) ? 'secret' : 'configMap' });
+    else if (Object.keys(volume).some((key) => CONFIG_SOURCES.has(key))) mounts.push({ ...base, source: 'configuration' });
     else mounts.push({ ...base, source: 'other' });
   }
   return mounts;

@@ -5,7 +5,12 @@ import path from 'node:path';
 import { ts } from 'ts-morph';
 import { readFileText } from '../file-text.js';
 import { toPosixRelative } from '../posix-paths.js';
-import type { PathAliases } from './workload-package.js';
+
+/**
+ * Alias pattern (`@td/env`, `@app/*`) → targets relative to the working directory
+ * (`libs/back/env/src/index.ts`, `src/*`).
+ */
+export type PathAliases = ReadonlyMap<string, readonly string[]>;
 
 const CONFIG_NAMES = ['tsconfig.base.json', 'tsconfig.json'];
 

@@ -6,6 +6,7 @@ import { parseImageReference } from '../manifests/image-reference.js';
 import type { PackageInfo, SourceFileFacts } from '../source/app-model.js';
 import { resolveRelativeSpecifier } from '../source/module-specifiers.js';
 import type { DockerImage } from './dockerfile.js';
+import type { PathAliases } from './path-aliases.js';
 import type { PackageLink } from './link-model.js';
 
 /** `workloads` in rules.config.ts: `Deployment/api` or `api` → package folder. */
@@ -224,12 +225,6 @@ export function reachableFiles(
   return reached;
 }
 
-/**
- * `compilerOptions.paths` of the repository's tsconfig (`"@td/env": ["libs/back/env/src/index.ts"]`,
- * `"@app/*": ["src/*"]`), with targets relative to the working directory: how Nx and many
- * monorepos import their libraries without a package.json each.
- */
-export type PathAliases = ReadonlyMap<string, readonly string[]>;
 
 function resolveAlias(specifier: string, aliases: PathAliases, sources: ReadonlySet<string>): string | undefined {
   for (const [pattern, targets] of aliases) {

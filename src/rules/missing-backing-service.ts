@@ -75,7 +75,7 @@ export default defineCrossRule({
           if (ports.length > 0 && !ports.includes(peer.port)) problem = `Service \`${target.service}\` exposes port ${ports.join(', ')}, not ${peer.port}, so connections are refused`;
         }
         if (problem === undefined) continue;
-        const message = `{workloads} connect${'{s}'} to \`${peer.host}${peer.port === undefined ? '' : `:${peer.port}`}\` (${peer.how}): ${problem}.`;
+        const message = `{workloads} connect{s} to \`${peer.host}${peer.port === undefined ? '' : `:${peer.port}`}\` (${peer.how}): ${problem}.`;
         const key = `${peer.site.file}:${peer.site.line}:${peer.site.column}:${message}`;
         const entry = findings.get(key) ?? { input: { location: peer.site, message, related: peer.related }, workloads: [] };
         entry.workloads.push(container.workloadName);

@@ -12,6 +12,12 @@ const CLIENT_SCHEMES = new Set([
 ]);
 const HOST_KEYS = new Set(['host', 'hostname']);
 
+/** The port a client connects to when the URL names none. */
+const DEFAULT_PORTS: Readonly<Record<string, number>> = {
+  'http:': 80, 'https:': 443, 'ws:': 80, 'wss:': 443, 'redis:': 6379, 'rediss:': 6379, 'postgres:': 5432, 'postgresql:': 5432,
+  'mysql:': 3306, 'mariadb:': 3306, 'mongodb:': 27017, 'amqp:': 5672, 'amqps:': 5671, 'nats:': 4222, 'mqtt:': 1883, 'memcached:': 11211,
+};
+
 export interface HostAndPort {
   host: string;
   port?: number;
@@ -27,8 +33,10 @@ export function parseClientUrl(text: string): HostAndPort | undefined {
     return undefined;
   }
   if (!CLIENT_SCHEMES.has(url.protocol) || url.hostname === '') return undefined;
-  // `new URL` keeps IPv6 brackets and lower-cases the host, which is what DNS compares.
-  return { host: url.hostname, ...(url.port === '' ? {} : { port: Number(url.port) }) };
+  // `new URL` keeps IPv6 brackets and lower-cases the host, which is what DNS compares; it drops a
+  // scheme's own default port (`http://api:80` has port ''), which the client connects to all the same.
+  const port = url.port === '' ? DEFAULT_PORTS[url.protocol] : Number(url.port);
+  return { host: url.hostname, ...(port === undefined ? {} : { port }) };
 }
 
 /** A value written as a literal, or read from an env var with an optional literal fallback. */
