@@ -77,7 +77,6 @@ export async function audit(options: AuditOptions): Promise<AuditResult> {
   discovery.kustomizationDirs = discovery.kustomizationDirs.filter((dir) => KUSTOMIZATION_FILE_NAMES.some((name) => inScope(path.posix.join(dir, name))));
   const errors: AuditError[] = [
     ...discovery.errors,
-    ...discovery.helmCharts.map((chart) => ({ file: chart, message: 'Helm chart not rendered (k8s-audit does not render Helm yet): its templates and values were not audited' })),
   ];
 
   const needsSource = rules.some((rule) => rule.kind === 'source' || rule.kind === 'cross');
@@ -90,6 +89,7 @@ export async function audit(options: AuditOptions): Promise<AuditResult> {
     cwd,
     yamlFiles: discovery.yamlFiles,
     kustomizationDirs: discovery.kustomizationDirs,
+    helmCharts: discovery.helmCharts,
     ...(options.overlays === undefined ? {} : { overlays: options.overlays }),
     render: options.render ?? true,
     roots: options.paths.map((given) => path.resolve(cwd, given)),

@@ -16,7 +16,7 @@ const corpus = 'fixtures/bad-input/corpus';
 
 /** What the committed corpus must report, in the order the result sorts it. */
 const CORPUS_ERRORS = [
-  { file: `${corpus}/charts/api`, message: 'Helm chart not rendered (k8s-audit does not render Helm yet): its templates and values were not audited' },
+  { file: `${corpus}/charts/api`, message: 'Helm chart not rendered (helm is not on PATH): its templates and values were not audited' },
   { file: `${corpus}/kustomize/overlays/bad-patch`, message: expect.stringMatching(/^kustomize build failed: .*patch/) },
   { file: `${corpus}/kustomize/overlays/missing-file`, message: expect.stringMatching(/^kustomize build failed: .*does-not-exist\.yaml/) },
   { file: `${corpus}/src/binary.ts`, message: 'skipped: binary content (NUL byte)' },
@@ -57,7 +57,12 @@ describe('bad-input corpus', () => {
     expect(found.filter((line) => SILENT.test(line))).toEqual([]);
     // The overlay beside the two broken ones still renders.
     expect(result.manifests.filter((set) => set.renderer !== undefined).map((set) => set.source)).toEqual([`${corpus}/kustomize/overlays/good`]);
-    expect(result.scope.unrendered.map((overlay) => overlay.source)).toEqual([`${corpus}/kustomize/overlays/bad-patch`, `${corpus}/kustomize/overlays/missing-file`]);
+    // The chart too, with helm missing: a gate cannot pass on manifests it could not see.
+    expect(result.scope.unrendered.map((overlay) => overlay.source)).toEqual([
+      `${corpus}/kustomize/overlays/bad-patch`,
+      `${corpus}/kustomize/overlays/missing-file`,
+      `${corpus}/charts/api`,
+    ]);
   });
 
   it('treats kinds, values and names like `toString` or `constructor` as data', async () => {

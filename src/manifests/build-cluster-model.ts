@@ -17,6 +17,7 @@ import {
   reachableResourceFiles,
   type Kustomization,
 } from './kustomization.js';
+import { findHelm, renderChart, templateLocator } from './helm.js';
 import { findKustomizeEngine, isLoadRestrictorError, LIFTED_LOAD_RESTRICTOR, renderOverlay, type KustomizeEngine } from './kustomize.js';
 import { documentLocator, renderedLocator, renderedMergeHistory, type Origin, type RenderedObject, type YamlFiles } from './origin-map.js';
 import { validateResources } from './schema.js';
@@ -38,6 +39,8 @@ export interface BuildClusterModelInput {
   roots?: string[];
   /** The release the manifests are applied to: API versions it no longer serves are schema issues. */
   kubeVersion?: KubeVersion;
+  /** Folders holding a `Chart.yaml`: rendered with `helm template` when helm is on PATH. */
+  helmCharts?: string[];
 }
 
 const ORIGIN_ANNOTATION = 'config.kubernetes.io/origin';
@@ -167,6 +170,8 @@ export async function buildClusterModel(input: BuildClusterModelInput): Promise<
   if (plain.length > 0) {
     sets.push({ source: PLAIN_SOURCE, kind: 'plain', production: false, resources: plain, builtImages: new Set(), generatorOutputs: [...generatorOutputs.values()] });
   }
+  sets.push(...(await renderCharts(input, cwd, errors, unrendered)));
+
   const builtImages = skaffoldArtifacts(input.yamlFiles, files);
   for (const set of sets) set.builtImages = builtImages;
 
@@ -275,6 +280,58 @@ function resource(object: Record<string, unknown>, locate: (path: FieldPath) => 
 }
 
 // ---------------------------------------------------------------------------------------------
+
+/**
+ * Each chart rendered by `helm template` with its own values, as one manifest set whose findings
+ * point into the templates; without helm, one note per chart and no set.
+ */
+async function renderCharts(input: BuildClusterModelInput, cwd: string, errors: AuditError[], unrendered: ClusterModel['unrendered']): Promise<ManifestSet[]> {
+  const charts = input.helmCharts ?? [];
+  if (charts.length === 0) return [];
+  const helm = input.render ? await findHelm() : undefined;
+  if (helm === undefined) {
+    const reason = input.render ? 'helm is not on PATH' : 'rendering turned off (--no-render)';
+    for (const chart of charts) {
+      errors.push({ file: chart, message: `Helm chart not rendered (${reason}): its templates and values were not audited` });
+      unrendered.push({ source: chart, reason });
+    }
+    return [];
+  }
+  const sets: ManifestSet[] = [];
+  for (const chart of charts) {
+    const rendered = await renderChart(helm, cwd, chart);
+    if ('error' in rendered) {
+      errors.push({ file: chart, message: `helm template failed: ${rendered.error}` });
+      unrendered.push({ source: chart, reason: 'helm template failed (see Errors)' });
+      continue;
+    }
+    const texts = new Map<string, string | undefined>();
+    const textOf = (file: string): string | undefined => {
+      if (!texts.has(file)) {
+        const read = readFileText(path.resolve(cwd, file));
+        texts.set(file, 'text' in read ? read.text : undefined);
+      }
+      return texts.get(file);
+    };
+    const resources = rendered.objects
+      .filter(({ object }) => isKubernetesObject(object))
+      .map(({ object, template }) => {
+        const file = template ?? path.posix.join(chart, 'Chart.yaml');
+        return resource(object, templateLocator(file, textOf(file)));
+      });
+    sets.push({
+      source: chart,
+      kind: 'overlay',
+      renderer: 'helm template',
+      production: /(^|\/)(prod|production)(\/|$)/.test(chart),
+      resources,
+      builtImages: new Set(),
+      generatorOutputs: [],
+      renderedYaml: rendered.yaml,
+    });
+  }
+  return sets;
+}
 
 async function renderSet(
   engine: KustomizeEngine,

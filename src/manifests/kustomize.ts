@@ -27,7 +27,7 @@ export async function findKustomizeEngine(env: NodeJS.ProcessEnv = process.env):
   return undefined;
 }
 
-async function onPath(name: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {
+export async function onPath(name: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {
   const extensions = process.platform === 'win32' ? (env.PATHEXT ?? '.EXE;.CMD').split(';') : [''];
   for (const dir of (env.PATH ?? '').split(path.delimiter)) {
     if (dir === '') continue;
