@@ -1,5 +1,6 @@
 // The source and cross rule registry: adding a rule means adding its file and one line here.
 import inMemoryState from './in-memory-state.js';
+import listenPort from './listen-port.js';
 import localFsPersistence from './local-fs-persistence.js';
 import missingBackingService from './missing-backing-service.js';
 import requiredEnv from './required-env.js';
@@ -8,4 +9,4 @@ import templatePlaceholder from './template-placeholder.js';
 // `as const` keeps each rule's id and options type: `defineConfig` is typed from this list.
 export const sourceRules = [inMemoryState, localFsPersistence] as const;
 
-export const crossRules = [missingBackingService, requiredEnv, templatePlaceholder] as const;
+export const crossRules = [listenPort, missingBackingService, requiredEnv, templatePlaceholder] as const;

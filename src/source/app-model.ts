@@ -140,6 +140,13 @@ export interface Connection extends Site {
   text: string;
 }
 
+/** `app.listen(port)`, `server.listen({ port })`: where the process accepts connections. */
+export interface Listen extends Site {
+  /** The literal port, or the fallback used when `portEnv` is unset. */
+  port?: number;
+  portEnv?: string;
+}
+
 /** A key of an env schema (`DATABASE_URL: z.string()`); required unless `.optional()`, `.default()`… */
 export interface EnvSchemaKey extends Span {
   name: string;
@@ -169,6 +176,7 @@ export interface SourceFileFacts {
   connections: Connection[];
   envSchemas: EnvSchema[];
   envSchemaParses: EnvSchemaParse[];
+  listens: Listen[];
   /** Every module specifier the file imports, requires or re-exports, as written. */
   moduleSpecifiers: string[];
   /** The scanned files those specifiers resolve to (relative ones only), filled by the join. */

@@ -8,6 +8,7 @@ import type {
   Connection,
   EnvRead,
   EnvSchemaParse,
+  Listen,
   FsCall,
   HandlerRef,
   ModuleBinding,
@@ -180,7 +181,7 @@ class FileWalker {
     private readonly sourceFile: ts.SourceFile,
     private readonly file: string,
   ) {
-    this.facts = { path: file, bindings: [], fsCalls: [], envReads: [], connections: [], envSchemas: [], envSchemaParses: [], moduleSpecifiers: [], localImports: [] };
+    this.facts = { path: file, bindings: [], fsCalls: [], envReads: [], connections: [], envSchemas: [], envSchemaParses: [], listens: [], moduleSpecifiers: [], localImports: [] };
     this.current = sourceFile;
     this.lineStarts = sourceFile.getLineStarts();
   }
@@ -494,6 +495,7 @@ class FileWalker {
   }
 
   private onCall(call: ts.CallExpression): void {
+    this.recordListen(call);
     const parsed = parsedSchemaName(call);
     if (parsed !== undefined) {
       const site = this.site(call) as EnvSchemaParse;
@@ -806,6 +808,28 @@ class FileWalker {
       if (guard !== undefined) connection.hostEnv = guard;
     }
     this.facts.connections.push(connection);
+  }
+
+  /**
+   * `app.listen(port)`, `app.listen(Number(process.env.PORT ?? 3000))`, `fastify.listen({ port })`,
+   * with `port` a const of this file followed to its initializer.
+   */
+  private recordListen(call: ts.CallExpression): void {
+    if (call.expression.kind !== K.PropertyAccessExpression || (call.expression as ts.PropertyAccessExpression).name.text !== 'listen') return;
+    let argument = call.arguments[0] === undefined ? undefined : skipWrappers(call.arguments[0]);
+    if (argument?.kind === K.ObjectLiteralExpression) {
+      const property = (argument as ts.ObjectLiteralExpression).properties.find((candidate) => candidate.name !== undefined && candidate.name.kind === K.Identifier && candidate.name.text === 'port');
+      argument = property?.kind === K.PropertyAssignment ? skipWrappers(property.initializer) : property?.kind === K.ShorthandPropertyAssignment ? property.name : undefined;
+    }
+    if (argument?.kind === K.Identifier) argument = this.pathScope.constInitializer((argument as ts.Identifier).text, this.scopes.depth)?.init;
+    const source = argument === undefined ? undefined : valueSource(argument);
+    if (source === undefined) return;
+    const port = source.literal === undefined ? undefined : Number(source.literal);
+    const listen = this.site(call) as Listen;
+    if (port !== undefined && Number.isInteger(port)) listen.port = port;
+    if (source.env !== undefined) listen.portEnv = source.env;
+    if (listen.port === undefined && listen.portEnv === undefined) return;
+    this.facts.listens.push(listen);
   }
 
   /** `new Redis({ host: process.env.REDIS_HOST ?? 'redis', port: 6379 })`. */
