@@ -147,6 +147,12 @@ export interface Listen extends Site {
   portEnv?: string;
 }
 
+/** A route the code registers (`GET /healthz`), or a mount point (`USE /api`) that serves everything under it. */
+export interface Route extends Span {
+  method: string;
+  path: string;
+}
+
 /** A key of an env schema (`DATABASE_URL: z.string()`); required unless `.optional()`, `.default()`… */
 export interface EnvSchemaKey extends Span {
   name: string;
@@ -177,6 +183,7 @@ export interface SourceFileFacts {
   envSchemas: EnvSchema[];
   envSchemaParses: EnvSchemaParse[];
   listens: Listen[];
+  routes: Route[];
   /** Every module specifier the file imports, requires or re-exports, as written. */
   moduleSpecifiers: string[];
   /** The scanned files those specifiers resolve to (relative ones only), filled by the join. */

@@ -22,6 +22,22 @@ const SYNC_ITERATION = new Set([
  */
 const CONTINUATIONS = new Set(['then', 'catch', 'finally']);
 
+/**
+ * A route the call registers: `app.get('/healthz', …)` → `GET /healthz`, `router.route('/x').post(…)`,
+ * and `app.use('/api', router)` → `USE /api` (everything under a mount point).
+ */
+export function routeRegistration(call: ts.CallExpression): { method: string; path: string } | undefined {
+  const callee = skipWrappers(call.expression);
+  if (callee.kind !== K.PropertyAccessExpression) return undefined;
+  const method = (callee as ts.PropertyAccessExpression).name.text;
+  if (!ROUTE_METHODS.has(method)) return undefined;
+  const path = stringValue(call.arguments[0]);
+  if (path !== undefined && (path.startsWith('/') || path === '*') && hasFunctionArgument(call, 1)) return { method: method.toUpperCase(), path };
+  const routed = (callee as ts.PropertyAccessExpression).expression;
+  const route = routed.kind === K.CallExpression ? routedPath(routed as ts.CallExpression) : undefined;
+  return route === undefined ? undefined : { method: method.toUpperCase(), path: route };
+}
+
 /** The handler a call registers its function arguments as, e.g. `POST /login/code`. */
 export function callHandlerLabel(call: ts.CallExpression): string | undefined {
   const callee = skipWrappers(call.expression);

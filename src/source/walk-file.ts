@@ -22,7 +22,7 @@ import { hostOption, parseClientUrl, valueSource } from './connections.js';
 import { envContext } from './env-reads.js';
 import { parsedSchemaName, schemaKeys, type SchemaKey } from './env-schemas.js';
 import { multerStorage, recogniseFsCall, recogniseUploadDestination, type FsImport } from './fs-calls.js';
-import { callbackRole, callHandlerLabel, isImmediatelyInvoked, newHandlerLabel, uploadMiddlewareOwner, workerQueue } from './handlers.js';
+import { callbackRole, callHandlerLabel, isImmediatelyInvoked, newHandlerLabel, routeRegistration, uploadMiddlewareOwner, workerQueue } from './handlers.js';
 import { initializerKind, isReadonlyDeclaration } from './initializers.js';
 import { classifyUse, confirmMutation, type Use } from './mutations.js';
 import { foldPath, type PathScope } from './path-roots.js';
@@ -181,7 +181,7 @@ class FileWalker {
     private readonly sourceFile: ts.SourceFile,
     private readonly file: string,
   ) {
-    this.facts = { path: file, bindings: [], fsCalls: [], envReads: [], connections: [], envSchemas: [], envSchemaParses: [], listens: [], moduleSpecifiers: [], localImports: [] };
+    this.facts = { path: file, bindings: [], fsCalls: [], envReads: [], connections: [], envSchemas: [], envSchemaParses: [], listens: [], routes: [], moduleSpecifiers: [], localImports: [] };
     this.current = sourceFile;
     this.lineStarts = sourceFile.getLineStarts();
   }
@@ -496,6 +496,8 @@ class FileWalker {
 
   private onCall(call: ts.CallExpression): void {
     this.recordListen(call);
+    const route = routeRegistration(call);
+    if (route !== undefined) this.facts.routes.push({ ...this.span(call), ...route });
     const parsed = parsedSchemaName(call);
     if (parsed !== undefined) {
       const site = this.site(call) as EnvSchemaParse;
