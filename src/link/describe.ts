@@ -1,5 +1,6 @@
 // Words for the link model, shared by the cross rules and the report's Environment contract.
 import type { EnvRead, EnvSchemaKey, EnvSchemaParse, SourceFileFacts } from '../source/app-model.js';
+import type { Report, ReportInput } from '../rule.js';
 import type { EnvOrigin, LinkedContainer, LinkModel, UnknownEnvSource } from './link-model.js';
 
 /** "ConfigMap `api-config`", "`env` of the container", "Dockerfile `ENV`". */
@@ -113,3 +114,30 @@ export function schemaRequiredKeys(container: LinkedContainer, files: readonly S
   return required;
 }
 
+
+/**
+ * One finding per key (a code or manifest line) however many workloads share it: `add` as each
+ * container is judged, then `flush` reports each once, `{workloads}` in its message replaced by
+ * the workloads' names (and `{s}` by a verb's `s` when there is one), `workload` set when alone.
+ */
+export function perSite(report: Report): { add(key: string, input: ReportInput, workload: string): void; flush(): void } {
+  const entries = new Map<string, { input: ReportInput; workloads: string[] }>();
+  return {
+    add(key, input, workload) {
+      const entry = entries.get(key) ?? { input, workloads: [] };
+      entry.workloads.push(workload);
+      entries.set(key, entry);
+    },
+    flush() {
+      for (const { input, workloads } of entries.values()) {
+        const names = [...new Set(workloads)].sort();
+        const single = names.length === 1;
+        report({
+          ...input,
+          message: input.message.replace('{workloads}', listWorkloads(names)).replace('{s}', single ? 's' : ''),
+          ...(single ? { workload: names[0]! } : {}),
+        });
+      }
+    },
+  };
+}

@@ -2,12 +2,12 @@
 // to: a probe on another port never passes, and a Service whose targetPort nothing listens on
 // refuses every connection.
 import type { RelatedLocation } from '../findings.js';
-import { describeOrigin, listWorkloads, originValue } from '../link/describe.js';
+import { describeOrigin, originValue, perSite } from '../link/describe.js';
 import type { LinkedContainer } from '../link/link-model.js';
 import type { FieldPath } from '../manifests/cluster-model.js';
 import { isRecord, valueAt } from '../manifests/plain-data.js';
 import { servicesTargeting } from '../manifests/selectors.js';
-import { defineCrossRule, type ReportInput } from '../rule.js';
+import { defineCrossRule } from '../rule.js';
 import type { Listen, SourceFileFacts } from '../source/app-model.js';
 
 const PROBES = {
@@ -35,12 +35,7 @@ export default defineCrossRule({
     fix: 'Make the port the code listens on (its `PORT` variable or literal) and the probe `port` / Service `targetPort` the same, preferably through one named container port.',
   },
   check({ app, links, report }) {
-    const seen = new Map<string, { input: ReportInput; workloads: string[] }>();
-    const add = (key: string, input: ReportInput, workload: string): void => {
-      const entry = seen.get(key) ?? { input, workloads: [] };
-      entry.workloads.push(workload);
-      seen.set(key, entry);
-    };
+    const { add, flush } = perSite(report);
     for (const container of links.containers) {
       if (container.init || container.package === undefined) continue;
       const listens = resolvedListens(container, app.files);
@@ -57,9 +52,8 @@ export default defineCrossRule({
           const location = resource.locate(portPath);
           add(`${location.file}:${location.line}:${probe}`, {
             location,
-            message: `The \`${probe}\` of container \`${container.ref.name}\` in ${container.workloadName} checks port ${port}, but the code listens on ${listening}: ${consequence}.`,
+            message: `The \`${probe}\` of container \`${container.ref.name}\` in {workloads} checks port ${port}, but the code listens on ${listening}: ${consequence}.`,
             related,
-            workload: container.workloadName,
           }, container.workloadName);
         }
       }
@@ -80,10 +74,7 @@ export default defineCrossRule({
         });
       }
     }
-    for (const { input, workloads } of seen.values()) {
-      const names = [...new Set(workloads)];
-      report({ ...input, message: input.message.replace('{workloads}', listWorkloads(names)), ...(names.length === 1 ? { workload: names[0]! } : {}) });
-    }
+    flush();
   },
 });
 

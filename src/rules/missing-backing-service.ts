@@ -4,11 +4,11 @@
 import { isIP } from 'node:net';
 import { distance } from 'fastest-levenshtein';
 import type { RelatedLocation, Span } from '../findings.js';
-import { describeOrigin, envReadsOf, listWorkloads, originValue, sameNamespace } from '../link/describe.js';
+import { describeOrigin, envReadsOf, originValue, perSite, sameNamespace } from '../link/describe.js';
 import type { LinkedContainer, SetLinks } from '../link/link-model.js';
 import type { Resource } from '../manifests/cluster-model.js';
 import { isRecord, valueAt } from '../manifests/plain-data.js';
-import { defineCrossRule, type ReportInput } from '../rule.js';
+import { defineCrossRule } from '../rule.js';
 import type { SourceFileFacts } from '../source/app-model.js';
 import { parseClientUrl } from '../source/connections.js';
 
@@ -57,7 +57,7 @@ export default defineCrossRule({
   },
   check({ app, links, report }) {
     const namespaces = new Set(links.set.resources.map((resource) => resource.namespace ?? ''));
-    const findings = new Map<string, { input: ReportInput; workloads: string[] }>();
+    const { add, flush } = perSite(report);
     for (const container of links.containers) {
       if (container.package === undefined || container.files.size === 0) continue;
       for (const peer of peersOf(container, app.files)) {
@@ -76,20 +76,10 @@ export default defineCrossRule({
         }
         if (problem === undefined) continue;
         const message = `{workloads} connect{s} to \`${peer.host}${peer.port === undefined ? '' : `:${peer.port}`}\` (${peer.how}): ${problem}.`;
-        const key = `${peer.site.file}:${peer.site.line}:${peer.site.column}:${message}`;
-        const entry = findings.get(key) ?? { input: { location: peer.site, message, related: peer.related }, workloads: [] };
-        entry.workloads.push(container.workloadName);
-        findings.set(key, entry);
+        add(`${peer.site.file}:${peer.site.line}:${peer.site.column}:${message}`, { location: peer.site, message, related: peer.related }, container.workloadName);
       }
     }
-    for (const { input, workloads } of findings.values()) {
-      const single = new Set(workloads).size === 1;
-      report({
-        ...input,
-        message: input.message.replace('{workloads}', listWorkloads(workloads)).replace('{s}', single ? 's' : ''),
-        ...(single ? { workload: workloads[0]! } : {}),
-      });
-    }
+    flush();
   },
 });
 

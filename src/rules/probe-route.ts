@@ -2,9 +2,9 @@
 // Judged only where the route table is known: Express-style `app.get('/x')`/`router.route('/x')`
 // registrations, with no mount point, wildcard or unread framework that could serve the path.
 import { distance } from 'fastest-levenshtein';
-import { listWorkloads } from '../link/describe.js';
+import { perSite } from '../link/describe.js';
 import { valueAt } from '../manifests/plain-data.js';
-import { defineCrossRule, type ReportInput } from '../rule.js';
+import { defineCrossRule } from '../rule.js';
 import type { Route } from '../source/app-model.js';
 
 const PROBES = {
@@ -39,7 +39,7 @@ export default defineCrossRule({
     fix: 'Point the probe `path` at a route the app serves (a cheap `/healthz`), or add that route.',
   },
   check({ app, links, report }) {
-    const seen = new Map<string, { input: ReportInput; workloads: string[] }>();
+    const { add, flush } = perSite(report);
     for (const container of links.containers) {
       if (container.init || container.package === undefined || container.files.size === 0) continue;
       const files = app.files.filter((facts) => container.files.has(facts.path));
@@ -58,25 +58,16 @@ export default defineCrossRule({
         if (serving.some((route) => routePattern(route.path).test(probePath))) continue;
         const closest = closestRoute(probePath, serving);
         const location = resource.locate([...path, probe, 'httpGet', 'path']);
-        const key = `${location.file}:${location.line}`;
-        const entry = seen.get(key) ?? {
-          input: {
-            location,
-            message:
-              `The \`${probe}\` of container \`${name}\` in {workloads} requests \`GET ${probePath}\`, which no route of the code serves` +
-              `${closest === undefined ? '' : ` (the closest is \`${closest.method} ${closest.path}\` at ${closest.file}:${closest.line})`}: the probe gets a 404, so ${consequence}.`,
-            related: serving.slice(0, 5).map((route) => ({ file: route.file, line: route.line, message: `${route.method} ${route.path} registered here` })),
-          },
-          workloads: [],
-        };
-        entry.workloads.push(container.workloadName);
-        seen.set(key, entry);
+        add(`${location.file}:${location.line}`, {
+          location,
+          message:
+            `The \`${probe}\` of container \`${name}\` in {workloads} requests \`GET ${probePath}\`, which no route of the code serves` +
+            `${closest === undefined ? '' : ` (the closest is \`${closest.method} ${closest.path}\` at ${closest.file}:${closest.line})`}: the probe gets a 404, so ${consequence}.`,
+          related: serving.slice(0, 5).map((route) => ({ file: route.file, line: route.line, message: `${route.method} ${route.path} registered here` })),
+        }, container.workloadName);
       }
     }
-    for (const { input, workloads } of seen.values()) {
-      const names = [...new Set(workloads)];
-      report({ ...input, message: input.message.replace('{workloads}', listWorkloads(names)), ...(names.length === 1 ? { workload: names[0]! } : {}) });
-    }
+    flush();
   },
 });
 

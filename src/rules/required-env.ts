@@ -4,7 +4,7 @@
 import { distance } from 'fastest-levenshtein';
 import type { Level, RelatedLocation, Span } from '../findings.js';
 import { levelRank, LEVELS } from '../findings.js';
-import { describeUnknownSources, envReadsOf, listWorkloads, schemaRequiredKeys } from '../link/describe.js';
+import { describeUnknownSources, envReadsOf, listWorkloads, perSite, schemaRequiredKeys } from '../link/describe.js';
 import type { LinkedContainer } from '../link/link-model.js';
 import { defineCrossRule, type ReportInput } from '../rule.js';
 import type { EnvRead, SourceFileFacts } from '../source/app-model.js';
@@ -62,7 +62,7 @@ export default defineCrossRule({
   check({ app, links, report }) {
     // One finding per read site and level, naming every workload that runs it without the variable.
     const misses = new Map<string, Miss>();
-    const clashes = new Map<string, { input: ReportInput; workloads: string[] }>();
+    const clashes = perSite(report);
     for (const container of links.containers) {
       if (container.package === undefined || container.files.size === 0) continue;
       const reads = envReadsOf(container, app.files);
@@ -108,10 +108,7 @@ export default defineCrossRule({
       }
     }
     for (const miss of misses.values()) report(describeMiss(miss));
-    for (const { input, workloads } of clashes.values()) {
-      const single = new Set(workloads).size === 1;
-      report({ ...input, message: input.message.replace('{workloads}', listWorkloads(workloads)), ...(single ? { workload: workloads[0]! } : {}) });
-    }
+    clashes.flush();
   },
 });
 
@@ -156,7 +153,7 @@ function serviceLinkClash(
   sites: readonly EnvRead[],
   origin: { service: string; value: string },
   container: LinkedContainer,
-  clashes: Map<string, { input: ReportInput; workloads: string[] }>,
+  clashes: ReturnType<typeof perSite>,
 ): void {
   // Read as a number (or passed as a `port`) with nothing to catch the NaN.
   const numeric = sites.find((read) => (read.coercion === 'number' || read.option?.name === 'port') && read.fallbackCatchesNaN !== true);
@@ -166,10 +163,7 @@ function serviceLinkClash(
   const message =
     `\`${name}\` is set in the pods of {workloads} by Kubernetes, not by the manifests: Service \`${origin.service}\` in the same namespace makes the kubelet inject \`${name}=${origin.value}\` (service links), ` +
     `so \`Number()\` gives NaN${fallback}. Rename the variable (e.g. \`${name}_NUMBER\`), set it explicitly in the container's \`env\`, or set \`enableServiceLinks: false\` in the pod spec.`;
-  const key = `${numeric.file}:${numeric.line}:${numeric.column}:${name}`;
-  const entry = clashes.get(key) ?? { input: { location: numeric, message, severity: level }, workloads: [] };
-  entry.workloads.push(container.workloadName);
-  clashes.set(key, entry);
+  clashes.add(`${numeric.file}:${numeric.line}:${numeric.column}:${name}`, { location: numeric, message, severity: level }, container.workloadName);
 }
 
 /** Variables that are the root of a runtime write path in the container's files: unset, they write under `undefined/`. */
