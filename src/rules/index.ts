@@ -2,12 +2,14 @@
 import inMemoryState from './in-memory-state.js';
 import listenPort from './listen-port.js';
 import localFsPersistence from './local-fs-persistence.js';
+import memoryRateLimit from './memory-rate-limit.js';
+import memorySession from './memory-session.js';
 import missingBackingService from './missing-backing-service.js';
 import probeRoute from './probe-route.js';
 import requiredEnv from './required-env.js';
 import templatePlaceholder from './template-placeholder.js';
 
 // `as const` keeps each rule's id and options type: `defineConfig` is typed from this list.
-export const sourceRules = [inMemoryState, localFsPersistence] as const;
+export const sourceRules = [inMemoryState, localFsPersistence, memoryRateLimit, memorySession] as const;
 
 export const crossRules = [listenPort, missingBackingService, probeRoute, requiredEnv, templatePlaceholder] as const;

@@ -153,6 +153,25 @@ export interface Route extends Span {
   path: string;
 }
 
+/**
+ * A call or `new` of something imported from a package (`session({ … })` with `session` from
+ * `express-session`, `new RateLimiterMemory()`), keyed by module and export, never by local name.
+ */
+export interface LibraryCall extends Site {
+  module: string;
+  /** The export called: `default`, a named export, or `*` for a namespace or `require()` value. */
+  imported: string;
+  /** `session.MemoryStore` → `MemoryStore`: the member of the import that is called. */
+  member?: string;
+  isNew: boolean;
+  /** The keys of the first object-literal argument, with each value's source text (cut at 200 characters). */
+  options?: Readonly<Record<string, string>>;
+  /** The binding the result is assigned to: `const loginLimiter = rateLimit(…)`. */
+  assignedTo?: string;
+  /** The option the result is passed as: `insuranceLimiter: new RateLimiterMemory()`. */
+  passedAs?: string;
+}
+
 /** A key of an env schema (`DATABASE_URL: z.string()`); required unless `.optional()`, `.default()`… */
 export interface EnvSchemaKey extends Span {
   name: string;
@@ -184,6 +203,7 @@ export interface SourceFileFacts {
   envSchemaParses: EnvSchemaParse[];
   listens: Listen[];
   routes: Route[];
+  libraryCalls: LibraryCall[];
   /** Every module specifier the file imports, requires or re-exports, as written. */
   moduleSpecifiers: string[];
   /** The scanned files those specifiers resolve to (relative ones only), filled by the join. */

@@ -8,6 +8,7 @@ import type {
   Connection,
   EnvRead,
   EnvSchemaParse,
+  LibraryCall,
   Listen,
   FsCall,
   HandlerRef,
@@ -181,7 +182,7 @@ class FileWalker {
     private readonly sourceFile: ts.SourceFile,
     private readonly file: string,
   ) {
-    this.facts = { path: file, bindings: [], fsCalls: [], envReads: [], connections: [], envSchemas: [], envSchemaParses: [], listens: [], routes: [], moduleSpecifiers: [], localImports: [] };
+    this.facts = { path: file, bindings: [], fsCalls: [], envReads: [], connections: [], envSchemas: [], envSchemaParses: [], listens: [], routes: [], libraryCalls: [], moduleSpecifiers: [], localImports: [] };
     this.current = sourceFile;
     this.lineStarts = sourceFile.getLineStarts();
   }
@@ -495,6 +496,7 @@ class FileWalker {
   }
 
   private onCall(call: ts.CallExpression): void {
+    this.recordLibraryCall(call, false);
     this.recordListen(call);
     const route = routeRegistration(call);
     if (route !== undefined) this.facts.routes.push({ ...this.span(call), ...route });
@@ -566,6 +568,7 @@ class FileWalker {
   }
 
   private onNew(expression: ts.NewExpression): void {
+    this.recordLibraryCall(expression, true);
     const label = newHandlerLabel(expression, this.constantString);
     // `new Worker(IMPORT_QUEUE, …)` with the queue name imported: the processor runs in a stand-in
     // function whose label is rewritten once the exporting file's constant is known.
@@ -810,6 +813,35 @@ class FileWalker {
       if (guard !== undefined) connection.hostEnv = guard;
     }
     this.facts.connections.push(connection);
+  }
+
+  /** `session({ secret })`, `new session.MemoryStore()`, `rateLimit({ windowMs })` with the callee imported from a package. */
+  private recordLibraryCall(call: ts.CallExpression | ts.NewExpression, isNew: boolean): void {
+    const callee = skipWrappers(call.expression);
+    const identifier = callee.kind === K.Identifier ? (callee as ts.Identifier) : callee.kind === K.PropertyAccessExpression && (callee as ts.PropertyAccessExpression).expression.kind === K.Identifier ? ((callee as ts.PropertyAccessExpression).expression as ts.Identifier) : undefined;
+    if (identifier === undefined) return;
+    const entry = this.scopes.lookup(identifier.text);
+    if (entry?.kind !== 'import' || entry.module.startsWith('.')) return;
+    const site = this.site(call) as LibraryCall;
+    site.module = entry.module;
+    site.imported = entry.name;
+    site.isNew = isNew;
+    if (callee !== identifier) site.member = (callee as ts.PropertyAccessExpression).name.text;
+    const options = (call.arguments ?? []).map((argument) => skipWrappers(argument)).find((argument) => argument.kind === K.ObjectLiteralExpression) as ts.ObjectLiteralExpression | undefined;
+    if (options !== undefined) {
+      const values: Record<string, string> = {};
+      for (const property of options.properties) {
+        const name = property.name === undefined ? undefined : property.name.kind === K.Identifier ? property.name.text : stringValue(property.name);
+        if (name === undefined) continue;
+        values[name] = property.kind === K.PropertyAssignment ? nodeText(property.initializer, this.sourceFile).slice(0, 200) : name;
+      }
+      site.options = values;
+    }
+    const outer = climbWrappers(call);
+    const parent = outer.parent;
+    if (parent?.kind === K.VariableDeclaration && (parent as ts.VariableDeclaration).name.kind === K.Identifier) site.assignedTo = ((parent as ts.VariableDeclaration).name as ts.Identifier).text;
+    if (parent?.kind === K.PropertyAssignment && (parent as ts.PropertyAssignment).name.kind === K.Identifier) site.passedAs = ((parent as ts.PropertyAssignment).name as ts.Identifier).text;
+    this.facts.libraryCalls.push(site);
   }
 
   /**

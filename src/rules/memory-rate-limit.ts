@@ -1,0 +1,53 @@
+// Rate limits counted in the process: express-rate-limit and express-slow-down without a `store`,
+// rate-limiter-flexible's RateLimiterMemory. Each replica counts on its own, so N replicas allow N
+// times the limit, and a restart forgets every count.
+import { scaledOut } from '../link/describe.js';
+import type { Level } from '../findings.js';
+import { defineSourceRule } from '../rule.js';
+import type { LibraryCall } from '../source/app-model.js';
+
+const LIMITER_MODULES = new Set(['express-rate-limit', 'express-slow-down']);
+/** Limiters named for what they protect: guessing a login code or a password is what they stop. */
+const SENSITIVE = /login|signin|sign_in|auth|otp|password|passcode|verify|2fa|mfa|token/i;
+
+/** What counts in memory, described; undefined for a limiter with a shared store. */
+function inMemory(call: LibraryCall): string | undefined {
+  if (LIMITER_MODULES.has(call.module) && !call.isNew) {
+    return call.options?.store === undefined ? `\`${call.module}\` with no \`store\` (its MemoryStore)` : undefined;
+  }
+  if (call.module === 'rate-limiter-flexible' && call.isNew && (call.imported === 'RateLimiterMemory' || call.member === 'RateLimiterMemory')) {
+    // The in-memory fallback of a Redis limiter (`insuranceLimiter`) only counts while Redis is down.
+    return call.passedAs === 'insuranceLimiter' ? undefined : '`RateLimiterMemory` (rate-limiter-flexible)';
+  }
+  return undefined;
+}
+
+export default defineSourceRule({
+  id: 'memory-rate-limit',
+  category: 'memory-rate-limit',
+  severity: 'P1',
+  effort: 'S',
+  docs: {
+    summary: 'Rate limit counted in process memory',
+    why: 'A limiter that counts in memory counts per pod: with N replicas behind a Service a client gets N times the limit, and every restart or rollout resets the counts, so it stops neither brute force nor abuse once the app is scaled out.',
+    fix: 'Give the limiter a shared store (rate-limit-redis `RedisStore`, rate-limiter-flexible `RateLimiterRedis`), or enforce the limit at the ingress or API gateway.',
+  },
+  check({ app, links, report }) {
+    for (const file of app.files) {
+      for (const call of file.libraryCalls) {
+        const what = inMemory(call);
+        if (what === undefined) continue;
+        const guardsLogin = call.assignedTo !== undefined && SENSITIVE.test(call.assignedTo);
+        const severity: Level = guardsLogin ? 'P0' : 'P1';
+        const scaled = scaledOut(file.path, links);
+        report({
+          location: call,
+          severity,
+          message:
+            `${call.assignedTo === undefined ? 'This limiter' : `\`${call.assignedTo}\``} counts in memory with ${what}: each replica keeps its own counts, so N replicas allow N times the limit and a restart resets them` +
+            `${guardsLogin ? '; P0 because its name says it guards sign-in or codes, which is what brute force targets' : ''}${scaled === undefined ? '' : ` (${scaled})`}.`,
+        });
+      }
+    }
+  },
+});
