@@ -35,7 +35,7 @@ export default defineSourceRule({
   check({ app, links, report }) {
     for (const file of app.files) {
       for (const call of file.libraryCalls) {
-        const what = inMemory(call);
+        const what = call.optionsUnknown === true ? undefined : inMemory(call);
         if (what === undefined) continue;
         const guardsLogin = call.assignedTo !== undefined && SENSITIVE.test(call.assignedTo);
         const severity: Level = guardsLogin ? 'P0' : 'P1';

@@ -25,7 +25,8 @@ export default defineSourceRule({
   check({ app, links, report }) {
     for (const file of app.files) {
       for (const call of file.libraryCalls) {
-        if (!isExpressSession(call)) continue;
+        // Options built elsewhere (`session(options)` with an imported object) are not guessed at.
+        if (!isExpressSession(call) || call.optionsUnknown === true) continue;
         const store = call.options?.store;
         if (store !== undefined && !LOCAL_STORE.test(store)) continue;
         const what = store === undefined ? 'no `store`, so it uses its built-in MemoryStore' : `\`store: ${store}\`, which keeps sessions ${/File/.test(store) ? "in files on the pod's disk" : 'in the process'}`;

@@ -166,6 +166,8 @@ export interface LibraryCall extends Site {
   isNew: boolean;
   /** The keys of the first object-literal argument, with each value's source text (cut at 200 characters). */
   options?: Readonly<Record<string, string>>;
+  /** Arguments were given, but none is an object literal this file spells out: the options cannot be read. */
+  optionsUnknown?: boolean;
   /** The binding the result is assigned to: `const loginLimiter = rateLimit(…)`. */
   assignedTo?: string;
   /** The option the result is passed as: `insuranceLimiter: new RateLimiterMemory()`. */

@@ -827,7 +827,13 @@ class FileWalker {
     site.imported = entry.name;
     site.isNew = isNew;
     if (callee !== identifier) site.member = (callee as ts.PropertyAccessExpression).name.text;
-    const options = (call.arguments ?? []).map((argument) => skipWrappers(argument)).find((argument) => argument.kind === K.ObjectLiteralExpression) as ts.ObjectLiteralExpression | undefined;
+    // `session(sess)` with `const sess = { store: … }` in this file: the options are the const's object.
+    const argumentsGiven = (call.arguments ?? []).map((argument) => {
+      const bare = skipWrappers(argument);
+      return bare.kind === K.Identifier ? (this.pathScope.constInitializer((bare as ts.Identifier).text, this.scopes.depth)?.init ?? bare) : bare;
+    });
+    const options = argumentsGiven.map((argument) => skipWrappers(argument)).find((argument) => argument.kind === K.ObjectLiteralExpression) as ts.ObjectLiteralExpression | undefined;
+    if (options === undefined && argumentsGiven.length > 0) site.optionsUnknown = true;
     if (options !== undefined) {
       const values: Record<string, string> = {};
       for (const property of options.properties) {
