@@ -134,7 +134,7 @@ export function resolveConfig(raw: unknown, file: string, rules: readonly Rule[]
       const suggestion = distance(id, guess) <= Math.max(2, Math.floor(id.length / 3)) ? ` (did you mean "${guess}"?)` : '';
       throw new ConfigError(`${file}: unknown rule "${id}"${suggestion}; the rules are listed in the README`);
     }
-    const [level, options] = Array.isArray(setting) ? setting : [setting, undefined];
+    const level: unknown = Array.isArray(setting) ? setting[0] : setting;
     if (level === 'off') {
       off.add(id);
       continue;

@@ -58,8 +58,8 @@ export function containerEnv({
     }
   }
   const envFrom = Array.isArray(container.envFrom) ? container.envFrom : [];
-  envFrom.forEach((source: unknown, index) => {
-    if (!isRecord(source)) return;
+  for (const source of envFrom as unknown[]) {
+    if (!isRecord(source)) continue;
     const prefix = typeof source.prefix === 'string' ? source.prefix : '';
     for (const kind of ['ConfigMap', 'Secret'] as const) {
       const refField = kind === 'ConfigMap' ? 'configMapRef' : 'secretRef';
@@ -102,7 +102,7 @@ export function containerEnv({
       // `behavior: merge` in an unrendered overlay: its literals win over the base object's.
       applyGenerated();
     }
-  });
+  }
   const explicit = Array.isArray(container.env) ? container.env : [];
   explicit.forEach((variable: unknown, index) => {
     if (!isRecord(variable) || typeof variable.name !== 'string') return;

@@ -27,7 +27,7 @@ import { callbackRole, callHandlerLabel, isImmediatelyInvoked, newHandlerLabel, 
 import { initializerKind, isReadonlyDeclaration } from './initializers.js';
 import { classifyUse, confirmMutation, type Use } from './mutations.js';
 import { foldPath, type PathScope } from './path-roots.js';
-import { ScopeStack, type CallContext, type ClassEntry, type Entry, type FunctionInfo } from './scopes.js';
+import { ScopeStack, type CallContext, type ClassEntry, type FunctionInfo } from './scopes.js';
 import {
   climbWrappers,
   dottedName,
