@@ -1,5 +1,6 @@
 // The source and cross rule registry: adding a rule means adding its file and one line here.
 import inMemoryState from './in-memory-state.js';
+import inProcessScheduler from './in-process-scheduler.js';
 import listenPort from './listen-port.js';
 import localFsPersistence from './local-fs-persistence.js';
 import memoryRateLimit from './memory-rate-limit.js';
@@ -10,6 +11,6 @@ import requiredEnv from './required-env.js';
 import templatePlaceholder from './template-placeholder.js';
 
 // `as const` keeps each rule's id and options type: `defineConfig` is typed from this list.
-export const sourceRules = [inMemoryState, localFsPersistence, memoryRateLimit, memorySession] as const;
+export const sourceRules = [inMemoryState, inProcessScheduler, localFsPersistence, memoryRateLimit, memorySession] as const;
 
 export const crossRules = [listenPort, missingBackingService, probeRoute, requiredEnv, templatePlaceholder] as const;

@@ -1,0 +1,42 @@
+// Schedulers that fire inside every process that loads them: node-cron, cron's CronJob,
+// node-schedule, toad-scheduler. Scaled to N replicas, each job runs N times at once; restarted
+// or rolled out, a run in flight is cut off and a run due meanwhile is skipped.
+import { scaledOut } from '../link/describe.js';
+import { defineSourceRule } from '../rule.js';
+import type { LibraryCall } from '../source/app-model.js';
+
+/** The calls that start a schedule, by module: the export (or member of the default import) called. */
+const SCHEDULERS: readonly { module: string; starts: (call: LibraryCall) => boolean; name: string }[] = [
+  { module: 'node-cron', name: 'node-cron `schedule`', starts: (call) => call.member === 'schedule' || call.imported === 'schedule' },
+  { module: 'cron', name: '`CronJob` (cron)', starts: (call) => (call.isNew && (call.imported === 'CronJob' || call.member === 'CronJob')) || (call.imported === 'CronJob' && call.member === 'from') },
+  { module: 'node-schedule', name: 'node-schedule `scheduleJob`', starts: (call) => call.member === 'scheduleJob' || call.imported === 'scheduleJob' },
+  { module: 'toad-scheduler', name: 'toad-scheduler `SimpleIntervalJob`', starts: (call) => call.isNew && (call.imported === 'SimpleIntervalJob' || call.imported === 'CronJob') },
+];
+
+export default defineSourceRule({
+  id: 'in-process-scheduler',
+  category: 'in-process-scheduler',
+  severity: 'P1',
+  effort: 'M',
+  docs: {
+    summary: 'Scheduled job run inside the service process',
+    why: 'A scheduler in the service process runs in every replica: scaled to N pods, each job fires N times at once (N emails, N charges, N competing cleanups), and a restart or rollout cuts off a run in flight and skips runs due meanwhile.',
+    fix: 'Run the job as a Kubernetes CronJob (with `concurrencyPolicy: Forbid`), or as a repeatable job of a shared queue (BullMQ `repeat`) that one worker takes, or guard it with a distributed lock.',
+  },
+  check({ app, links, report }) {
+    for (const file of app.files) {
+      for (const call of file.libraryCalls) {
+        const scheduler = SCHEDULERS.find((candidate) => candidate.module === call.module && candidate.starts(call));
+        if (scheduler === undefined) continue;
+        const scaled = scaledOut(file.path, links);
+        report({
+          location: call,
+          message:
+            `${scheduler.name} runs this job inside every process that loads ${file.path}: ` +
+            (scaled === undefined ? 'each replica runs it, all at once' : `${scaled}, so it runs that many times at once`) +
+            ', and a restart or rollout cuts off a run in flight.',
+        });
+      }
+    }
+  },
+});
