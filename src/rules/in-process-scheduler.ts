@@ -2,6 +2,9 @@
 // node-schedule, toad-scheduler. Scaled to N replicas, each job runs N times at once; restarted
 // or rolled out, a run in flight is cut off and a run due meanwhile is skipped.
 import { scaledOut } from '../link/describe.js';
+import type { LinkModel } from '../link/link-model.js';
+import type { Resource } from '../manifests/cluster-model.js';
+import { valueAt } from '../manifests/plain-data.js';
 import { defineSourceRule } from '../rule.js';
 import type { LibraryCall } from '../source/app-model.js';
 
@@ -29,6 +32,20 @@ export default defineSourceRule({
         const scheduler = SCHEDULERS.find((candidate) => candidate.module === call.module && candidate.starts(call));
         if (scheduler === undefined) continue;
         const scaled = scaledOut(file.path, links);
+        const running = runningWorkloads(file.path, links);
+        if (scaled === undefined && running.length > 0) {
+          // A dedicated scheduler with one replica runs each job once; a rolling update still overlaps two pods.
+          const overlapping = running.filter((workload) => valueAt(workload.object, ['spec', 'strategy', 'type']) !== 'Recreate' && workload.kind === 'Deployment');
+          if (overlapping.length === 0) continue;
+          report({
+            location: call,
+            severity: 'P2',
+            message:
+              `${scheduler.name} runs this job in ${overlapping.map((workload) => `${workload.kind}/${workload.name}`).join(', ')}, one replica: it runs once, ` +
+              'but a rolling update runs the old and the new pod side by side, so a job due then runs twice (P2; `strategy: Recreate` or a Kubernetes CronJob avoids it).',
+          });
+          continue;
+        }
         report({
           location: call,
           message:
@@ -40,3 +57,12 @@ export default defineSourceRule({
     }
   },
 });
+
+/** The workloads (any manifest set) whose containers run `file`. */
+function runningWorkloads(file: string, links: LinkModel): Resource[] {
+  const workloads = new Set<Resource>();
+  for (const { containers } of links.sets) {
+    for (const container of containers) if (!container.init && container.files.has(file)) workloads.add(container.workload);
+  }
+  return [...workloads];
+}
