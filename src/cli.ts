@@ -284,11 +284,14 @@ function writeReports(result: AuditResult, options: CliOptions): void {
 function fileReportOptions(options: CliOptions): ReportOptions {
   const repository = process.env.GITHUB_REPOSITORY;
   const headSha = process.env.GITHUB_SHA;
+  // GitHub Enterprise serves the repository somewhere else than github.com.
+  const serverUrl = process.env.GITHUB_SERVER_URL?.replace(/\/+$/, '');
   return {
     rules: allRules,
     ...(options.date === undefined ? {} : { date: options.date }),
     ...(repository === undefined || repository === '' ? {} : { repository }),
     ...(headSha === undefined || headSha === '' ? {} : { headSha }),
+    ...(serverUrl === undefined || serverUrl === '' ? {} : { serverUrl }),
   };
 }
 

@@ -84,9 +84,16 @@ describe('k8s-audit CLI', () => {
     const { stdout } = spawnSync(process.execPath, [cli, exampleApp, '--format', 'github', '--out', '-'], {
       cwd: root,
       encoding: 'utf8',
-      env: { ...process.env, GITHUB_REPOSITORY: 'acme/csv-portal', GITHUB_SHA: 'abc123' },
+      env: { ...process.env, GITHUB_REPOSITORY: 'acme/csv-portal', GITHUB_SHA: 'abc123', GITHUB_SERVER_URL: '' },
     });
     expect(stdout).toContain(`https://github.com/acme/csv-portal/blob/abc123/${exampleApp}/`);
+    // GitHub Enterprise: the links go to its server.
+    const enterprise = spawnSync(process.execPath, [cli, exampleApp, '--format', 'github', '--out', '-'], {
+      cwd: root,
+      encoding: 'utf8',
+      env: { ...process.env, GITHUB_REPOSITORY: 'acme/csv-portal', GITHUB_SHA: 'abc123', GITHUB_SERVER_URL: 'https://git.example.com/' },
+    });
+    expect(enterprise.stdout).toContain(`https://git.example.com/acme/csv-portal/blob/abc123/${exampleApp}/`);
   });
 
   it('gates on --fail-on', () => {
