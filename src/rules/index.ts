@@ -5,12 +5,13 @@ import listenPort from './listen-port.js';
 import localFsPersistence from './local-fs-persistence.js';
 import memoryRateLimit from './memory-rate-limit.js';
 import memorySession from './memory-session.js';
+import noGracefulShutdown from './no-graceful-shutdown.js';
 import missingBackingService from './missing-backing-service.js';
 import probeRoute from './probe-route.js';
 import requiredEnv from './required-env.js';
 import templatePlaceholder from './template-placeholder.js';
 
 // `as const` keeps each rule's id and options type: `defineConfig` is typed from this list.
-export const sourceRules = [inMemoryState, inProcessScheduler, localFsPersistence, memoryRateLimit, memorySession] as const;
+export const sourceRules = [inMemoryState, inProcessScheduler, localFsPersistence, memoryRateLimit, memorySession, noGracefulShutdown] as const;
 
 export const crossRules = [listenPort, missingBackingService, probeRoute, requiredEnv, templatePlaceholder] as const;

@@ -206,6 +206,8 @@ export interface SourceFileFacts {
   listens: Listen[];
   routes: Route[];
   libraryCalls: LibraryCall[];
+  /** `process.on('SIGTERM', …)` and the like: the signals the file handles. */
+  signalHandlers: (Site & { signal: string })[];
   /** Every module specifier the file imports, requires or re-exports, as written. */
   moduleSpecifiers: string[];
   /** The scanned files those specifiers resolve to (relative ones only), filled by the join. */

@@ -182,7 +182,7 @@ class FileWalker {
     private readonly sourceFile: ts.SourceFile,
     private readonly file: string,
   ) {
-    this.facts = { path: file, bindings: [], fsCalls: [], envReads: [], connections: [], envSchemas: [], envSchemaParses: [], listens: [], routes: [], libraryCalls: [], moduleSpecifiers: [], localImports: [] };
+    this.facts = { path: file, bindings: [], fsCalls: [], envReads: [], connections: [], envSchemas: [], envSchemaParses: [], listens: [], routes: [], libraryCalls: [], signalHandlers: [], moduleSpecifiers: [], localImports: [] };
     this.current = sourceFile;
     this.lineStarts = sourceFile.getLineStarts();
   }
@@ -497,6 +497,7 @@ class FileWalker {
 
   private onCall(call: ts.CallExpression): void {
     this.recordLibraryCall(call, false);
+    this.recordSignalHandler(call);
     this.recordListen(call);
     const route = routeRegistration(call);
     if (route !== undefined) this.facts.routes.push({ ...this.span(call), ...route });
@@ -813,6 +814,18 @@ class FileWalker {
       if (guard !== undefined) connection.hostEnv = guard;
     }
     this.facts.connections.push(connection);
+  }
+
+  /** `process.on('SIGTERM', shutdown)`, `process.once('SIGINT', …)`. */
+  private recordSignalHandler(call: ts.CallExpression): void {
+    const callee = call.expression;
+    if (callee.kind !== K.PropertyAccessExpression) return;
+    const method = (callee as ts.PropertyAccessExpression).name.text;
+    if (method !== 'on' && method !== 'once' && method !== 'addListener' && method !== 'prependListener') return;
+    if (dottedName((callee as ts.PropertyAccessExpression).expression) !== 'process') return;
+    const signal = stringValue(call.arguments[0]);
+    if (signal === undefined || !signal.startsWith('SIG')) return;
+    this.facts.signalHandlers.push({ ...this.span(call), time: this.context.time, signal });
   }
 
   /** `session({ secret })`, `new session.MemoryStore()`, `rateLimit({ windowMs })` with the callee imported from a package. */
