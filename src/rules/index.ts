@@ -1,4 +1,5 @@
 // The source and cross rule registry: adding a rule means adding its file and one line here.
+import fileLogging from './file-logging.js';
 import hardcodedEndpoint from './hardcoded-endpoint.js';
 import inMemoryState from './in-memory-state.js';
 import inProcessScheduler from './in-process-scheduler.js';
@@ -13,6 +14,6 @@ import requiredEnv from './required-env.js';
 import templatePlaceholder from './template-placeholder.js';
 
 // `as const` keeps each rule's id and options type: `defineConfig` is typed from this list.
-export const sourceRules = [inMemoryState, inProcessScheduler, localFsPersistence, memoryRateLimit, memorySession, noGracefulShutdown] as const;
+export const sourceRules = [fileLogging, inMemoryState, inProcessScheduler, localFsPersistence, memoryRateLimit, memorySession, noGracefulShutdown] as const;
 
 export const crossRules = [hardcodedEndpoint, listenPort, missingBackingService, probeRoute, requiredEnv, templatePlaceholder] as const;

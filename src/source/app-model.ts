@@ -161,8 +161,10 @@ export interface LibraryCall extends Site {
   module: string;
   /** The export called: `default`, a named export, or `*` for a namespace or `require()` value. */
   imported: string;
-  /** `session.MemoryStore` → `MemoryStore`: the member of the import that is called. */
+  /** `session.MemoryStore` → `MemoryStore`, `winston.transports.File` → `transports.File`: the member of the import that is called. */
   member?: string;
+  /** The first argument when it is a string literal: `pino.destination('./app.log')`. */
+  firstArgument?: string;
   isNew: boolean;
   /** The keys of the first object-literal argument, with each value's source text (cut at 200 characters). */
   options?: Readonly<Record<string, string>>;

@@ -830,16 +830,19 @@ class FileWalker {
 
   /** `session({ secret })`, `new session.MemoryStore()`, `rateLimit({ windowMs })` with the callee imported from a package. */
   private recordLibraryCall(call: ts.CallExpression | ts.NewExpression, isNew: boolean): void {
-    const callee = skipWrappers(call.expression);
-    const identifier = callee.kind === K.Identifier ? (callee as ts.Identifier) : callee.kind === K.PropertyAccessExpression && (callee as ts.PropertyAccessExpression).expression.kind === K.Identifier ? ((callee as ts.PropertyAccessExpression).expression as ts.Identifier) : undefined;
-    if (identifier === undefined) return;
-    const entry = this.scopes.lookup(identifier.text);
+    // `session(…)`, `session.MemoryStore`, `winston.transports.File`: the leftmost name is the import.
+    const dotted = dottedName(skipWrappers(call.expression));
+    if (dotted === undefined || dotted.startsWith('this.')) return;
+    const [root = '', ...members] = dotted.split('.');
+    const entry = this.scopes.lookup(root);
     if (entry?.kind !== 'import' || entry.module.startsWith('.')) return;
     const site = this.site(call) as LibraryCall;
     site.module = entry.module;
     site.imported = entry.name;
     site.isNew = isNew;
-    if (callee !== identifier) site.member = (callee as ts.PropertyAccessExpression).name.text;
+    if (members.length > 0) site.member = members.join('.');
+    const firstString = call.arguments?.[0] === undefined ? undefined : stringValue(skipWrappers(call.arguments[0]));
+    if (firstString !== undefined) site.firstArgument = firstString;
     // `session(sess)` with `const sess = { store: … }` in this file: the options are the const's object.
     const argumentsGiven = (call.arguments ?? []).map((argument) => {
       const bare = skipWrappers(argument);
