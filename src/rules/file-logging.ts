@@ -9,7 +9,8 @@ const LOG_PATH = /\.log\b|(^|\/)logs?(\/|$)/;
 
 /** What the library call writes to, when it is a log file. */
 function logFile(call: LibraryCall): string | undefined {
-  if (call.module === 'winston' && call.isNew && (call.member === 'transports.File' || call.imported === 'transports')) {
+  // `new winston.transports.File(…)`, or `new transports.File(…)` with `transports` imported by name.
+  if (call.module === 'winston' && call.isNew && (call.member === 'transports.File' || (call.imported === 'transports' && call.member === 'File'))) {
     return call.options?.filename ?? 'a file (winston `transports.File`)';
   }
   if (call.module === 'winston-daily-rotate-file' && call.isNew) return call.options?.filename ?? 'rotated files (winston-daily-rotate-file)';
