@@ -5,7 +5,6 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { closest, distance } from 'fastest-levenshtein';
-import { createJiti } from 'jiti';
 import { z } from 'zod';
 import { allRules } from './audit.js';
 import { LEVELS, type Level } from './findings.js';
@@ -105,6 +104,8 @@ export async function loadConfig(cwd: string, explicit?: string): Promise<Resolv
 }
 
 async function importConfig(file: string): Promise<unknown> {
+  // Loaded only when a TypeScript or JavaScript config is there to load.
+  const { createJiti } = await import('jiti');
   const jiti = createJiti(import.meta.url, {
     // `import { defineConfig } from 'k8s-audit'` gets the running copy, installed locally or not (npx).
     alias: { 'k8s-audit': fileURLToPath(new URL('./index.js', import.meta.url)) },

@@ -156,6 +156,7 @@ export interface Route extends Span {
 /**
  * A call or `new` of something imported from a package (`session({ … })` with `session` from
  * `express-session`, `new RateLimiterMemory()`), keyed by module and export, never by local name.
+ * Only the packages in `library-modules.ts` are recorded.
  */
 export interface LibraryCall extends Site {
   module: string;

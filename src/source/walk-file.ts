@@ -25,6 +25,7 @@ import { parsedSchemaName, schemaKeys, type SchemaKey } from './env-schemas.js';
 import { multerStorage, recogniseFsCall, recogniseUploadDestination, type FsImport } from './fs-calls.js';
 import { callbackRole, callHandlerLabel, isImmediatelyInvoked, newHandlerLabel, routeRegistration, uploadMiddlewareOwner, workerQueue } from './handlers.js';
 import { initializerKind, isReadonlyDeclaration } from './initializers.js';
+import { isRecordedLibrary } from './library-modules.js';
 import { classifyUse, confirmMutation, type Use } from './mutations.js';
 import { foldPath, type PathScope } from './path-roots.js';
 import { ScopeStack, type CallContext, type ClassEntry, type FunctionInfo } from './scopes.js';
@@ -831,11 +832,14 @@ class FileWalker {
   /** `session({ secret })`, `new session.MemoryStore()`, `rateLimit({ windowMs })` with the callee imported from a package. */
   private recordLibraryCall(call: ts.CallExpression | ts.NewExpression, isNew: boolean): void {
     // `session(…)`, `session.MemoryStore`, `winston.transports.File`: the leftmost name is the import.
-    const dotted = dottedName(skipWrappers(call.expression));
-    if (dotted === undefined || dotted.startsWith('this.')) return;
-    const [root = '', ...members] = dotted.split('.');
-    const entry = this.scopes.lookup(root);
-    if (entry?.kind !== 'import' || entry.module.startsWith('.')) return;
+    // Most calls are not of an import: find the leftmost name and test it before building anything.
+    const callee = skipWrappers(call.expression);
+    let leftmost: ts.Expression = callee;
+    while (leftmost.kind === K.PropertyAccessExpression) leftmost = (leftmost as ts.PropertyAccessExpression).expression;
+    if (leftmost.kind !== K.Identifier || !this.interesting.has((leftmost as ts.Identifier).text)) return;
+    const entry = this.scopes.lookup((leftmost as ts.Identifier).text);
+    if (entry?.kind !== 'import' || !isRecordedLibrary(entry.module)) return;
+    const members = dottedName(callee)?.split('.').slice(1) ?? [];
     const site = this.site(call) as LibraryCall;
     site.module = entry.module;
     site.imported = entry.name;
