@@ -10,7 +10,7 @@ import { envContract, workloadsReport } from './link/contract.js';
 import type { WorkloadPackages } from './link/workload-package.js';
 import { readFileText } from './file-text.js';
 import type { AuditResult, ManifestReport, ReportedFinding, Snippet } from './audit-result.js';
-import { compareSpans, type AuditError, type Level } from './findings.js';
+import { compareSpans, compareStrings, type AuditError, type Level } from './findings.js';
 import { toPosixRelative } from './posix-paths.js';
 import { manifestRules } from './manifest-rules/index.js';
 import { buildClusterModel, RENDERED_MARKER } from './manifests/build-cluster-model.js';
@@ -214,7 +214,7 @@ function attachSnippetsAndFingerprints(raw: RawFinding[], cwd: string, scanned: 
   };
   const seen = new Map<string, number>();
   return [...raw]
-    .sort((a, b) => compareSpans(a, b) || (a.ruleId < b.ruleId ? -1 : a.ruleId > b.ruleId ? 1 : 0) || (a.message < b.message ? -1 : 1))
+    .sort((a, b) => compareSpans(a, b) || compareStrings(a.ruleId, b.ruleId) || compareStrings(a.message, b.message))
     .map((finding) => {
       const lines = linesOf(finding.file);
       // The fingerprint hangs on what the line says, not on its number (digits in the message are
@@ -271,5 +271,5 @@ function readDirectives(cwd: string, files: readonly string[], sets: Parameters<
 /** Sorted, and once each: discovery and the cluster model may both refuse the same link. */
 function uniqueErrors(errors: readonly AuditError[]): AuditError[] {
   const byKey = new Map(errors.map((error) => [`${error.file}\0${error.message}`, error]));
-  return [...byKey.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, error]) => error);
+  return [...byKey.entries()].sort(([a], [b]) => compareStrings(a, b)).map(([, error]) => error);
 }

@@ -5,7 +5,7 @@ import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import fg from 'fast-glob';
 import ignore, { type Ignore } from 'ignore';
-import type { AuditError } from './findings.js';
+import { compareStrings, type AuditError } from './findings.js';
 import { KUSTOMIZATION_FILE_NAMES } from './manifests/kustomization.js';
 import { toPosixRelative } from './posix-paths.js';
 import type { PackageInfo } from './source/app-model.js';
@@ -113,8 +113,8 @@ export async function discover({ cwd, paths, excludeDirs = [] }: DiscoverOptions
   for (const list of [result.sources, result.yamlFiles, result.kustomizationDirs, result.dockerfiles, result.templates, result.scripts, result.helmCharts]) {
     list.sort();
   }
-  result.packages.sort((a, b) => (a.dir < b.dir ? -1 : a.dir > b.dir ? 1 : 0));
-  result.clientPackages.sort((a, b) => (a.dir < b.dir ? -1 : a.dir > b.dir ? 1 : 0));
+  result.packages.sort((a, b) => compareStrings(a.dir, b.dir));
+  result.clientPackages.sort((a, b) => compareStrings(a.dir, b.dir));
   return result;
 }
 

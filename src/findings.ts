@@ -88,6 +88,11 @@ export interface AuditError {
   message: string;
 }
 
+/** Code-unit order, the same on every platform and locale: what deterministic output sorts by. */
+export function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 export function compareSpans(a: Span, b: Span): number {
   return (
     (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) ||

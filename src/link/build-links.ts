@@ -1,7 +1,7 @@
 // Builds the link model: for every manifest set, every container of every workload with the
 // package it runs, the files it starts, the environment it gets and what is mounted where.
 import path from 'node:path';
-import type { AuditError } from '../findings.js';
+import { compareStrings, type AuditError } from '../findings.js';
 import { readFileText } from '../file-text.js';
 import { autoscalerMaxReplicas, autoscalersTargeting } from '../manifests/autoscaling.js';
 import type { ClusterModel, ManifestSet } from '../manifests/cluster-model.js';
@@ -126,7 +126,7 @@ function scale(workload: LinkedContainer['workload'], set: ManifestSet): { repli
 /** The image each folder builds: the `Dockerfile` in it (a `Dockerfile.dev` only when there is no plain one). */
 function folderImages(input: BuildLinksInput, errors: AuditError[]): Map<string, DockerImage> {
   const images = new Map<string, DockerImage>();
-  const plainFirst = [...input.dockerfiles].sort((a, b) => Number(path.posix.basename(a) !== 'Dockerfile') - Number(path.posix.basename(b) !== 'Dockerfile') || (a < b ? -1 : a > b ? 1 : 0));
+  const plainFirst = [...input.dockerfiles].sort((a, b) => Number(path.posix.basename(a) !== 'Dockerfile') - Number(path.posix.basename(b) !== 'Dockerfile') || compareStrings(a, b));
   for (const file of plainFirst) {
     const dir = path.posix.dirname(file);
     if (images.has(dir)) continue;

@@ -1,6 +1,7 @@
 // The Workloads table and the Environment contract: what the link model knows, as plain data
 // for the reporters — which package each container runs, and every variable its code reads
 // against what each overlay gives it.
+import { compareStrings } from '../findings.js';
 import type { EnvContractEntry, WorkloadReport } from '../audit-result.js';
 import type { AppModel } from '../source/app-model.js';
 import { describeOrigin, describeUnknownSources, envReadsOf, schemaRequiredKeys } from './describe.js';
@@ -26,7 +27,7 @@ export function workloadsReport(links: LinkModel): WorkloadReport[] {
       byContainer.set(key, report);
     }
   }
-  return [...byContainer.values()].sort((a, b) => compare(a.workload, b.workload) || compare(a.container, b.container));
+  return [...byContainer.values()].sort((a, b) => compareStrings(a.workload, b.workload) || compareStrings(a.container, b.container));
 }
 
 export function envContract(links: LinkModel, app: AppModel): EnvContractEntry[] {
@@ -62,9 +63,6 @@ export function envContract(links: LinkModel, app: AppModel): EnvContractEntry[]
       }
     }
   }
-  return [...entries.values()].sort((a, b) => compare(a.workload, b.workload) || compare(a.container, b.container) || compare(a.variable, b.variable));
+  return [...entries.values()].sort((a, b) => compareStrings(a.workload, b.workload) || compareStrings(a.container, b.container) || compareStrings(a.variable, b.variable));
 }
 
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}

@@ -1,7 +1,7 @@
 // JUnit XML for CI test tabs (GitLab, Jenkins, Azure Pipelines, test-reporter actions): each rule is a
 // suite, each file it flagged a failing test case listing that file's findings.
 import type { AuditResult, ReportedFinding } from '../audit-result.js';
-import { levelRank } from '../findings.js';
+import { compareStrings, levelRank } from '../findings.js';
 import type { ReportOptions } from './index.js';
 
 /** The suite that holds inputs the audit could not read or render, as errors. */
@@ -24,7 +24,7 @@ export function renderJunit(result: AuditResult, options: ReportOptions = {}): s
     byRule.set(finding.ruleId, files);
     files.set(finding.file, [...(files.get(finding.file) ?? []), finding]);
   }
-  const suites: Suite[] = [...byRule.entries()].sort(([a], [b]) => compare(a, b)).map(([ruleId, files]) => ruleSuite(ruleId, files));
+  const suites: Suite[] = [...byRule.entries()].sort(([a], [b]) => compareStrings(a, b)).map(([ruleId, files]) => ruleSuite(ruleId, files));
   if (result.errors.length > 0) suites.push(inputsSuite(result));
 
   const total = (key: 'failures' | 'errors' | 'cases'): number => suites.reduce((sum, suite) => sum + (key === 'cases' ? suite.cases.length : suite[key]), 0);
@@ -44,7 +44,7 @@ export function renderJunit(result: AuditResult, options: ReportOptions = {}): s
 function ruleSuite(ruleId: string, files: Map<string, ReportedFinding[]>): Suite {
   if (files.size === 0) return { name: ruleId, cases: [`    <testcase classname="${attr(ruleId)}" name="${CLEAN_CASE}"/>`], failures: 0, errors: 0 };
   const cases = [...files.entries()]
-    .sort(([a], [b]) => compare(a, b))
+    .sort(([a], [b]) => compareStrings(a, b))
     .map(([file, findings]) => {
       const worst = findings.reduce((most, finding) => (levelRank(finding.severity) < levelRank(most.severity) ? finding : most));
       const first = findings[0] as ReportedFinding;
@@ -86,6 +86,3 @@ export function attr(value: string): string {
   return text(value).replace(/"/g, '&quot;').replace(/'/g, '&apos;').replace(/\n/g, '&#10;').replace(/\r/g, '&#13;').replace(/\t/g, '&#9;');
 }
 
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}

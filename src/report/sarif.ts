@@ -2,7 +2,7 @@
 // one run, rule descriptors from rule metadata, one result per finding; a suppressed finding is a
 // result with an in-source suppression and its justification, so dashboards show it as dismissed.
 import type * as Sarif from 'sarif';
-import type { AuditError, Finding, RelatedLocation } from '../findings.js';
+import { compareStrings, type AuditError, type Finding, type RelatedLocation } from '../findings.js';
 import type { AuditResult, ReportedFinding } from '../audit-result.js';
 import type { RuleMeta } from '../rule.js';
 import type { ReportOptions } from './index.js';
@@ -51,7 +51,7 @@ function ruleDescriptors(findings: readonly ReportedFinding[], rules: readonly R
     // No metadata given: the finding carries the docs; its level may be raised or lowered, so it says nothing of the default.
     if (!byId.has(finding.ruleId)) byId.set(finding.ruleId, descriptor(finding.ruleId, finding.title, finding.why, finding.fix, finding.category, finding.effort, undefined));
   }
-  return [...byId.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return [...byId.values()].sort((a, b) => compareStrings(a.id, b.id));
 }
 
 function descriptor(

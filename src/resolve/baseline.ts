@@ -1,7 +1,7 @@
 // A baseline is the set of findings a team has accepted for now: later runs hide them by
 // fingerprint (which survives line shifts) and mark the rest new. The file is sorted JSON with
 // the rule, file and message beside each fingerprint, so a person can review it in a diff.
-import type { Finding } from '../findings.js';
+import { compareStrings, type Finding } from '../findings.js';
 
 export const BASELINE_VERSION = 1;
 
@@ -18,7 +18,7 @@ export class BaselineError extends Error {}
 export function renderBaseline(findings: readonly Finding[]): string {
   const entries: BaselineEntry[] = findings
     .map(({ fingerprint, ruleId, file, message }) => ({ fingerprint, ruleId, file, message }))
-    .sort((a, b) => compare(a.file, b.file) || compare(a.ruleId, b.ruleId) || compare(a.fingerprint, b.fingerprint));
+    .sort((a, b) => compareStrings(a.file, b.file) || compareStrings(a.ruleId, b.ruleId) || compareStrings(a.fingerprint, b.fingerprint));
   return `${JSON.stringify({ version: BASELINE_VERSION, findings: entries }, null, 2)}\n`;
 }
 
@@ -43,6 +43,3 @@ export function applyBaseline<F extends Finding>(findings: readonly F[], known: 
   return { findings: fresh, known: findings.length - fresh.length };
 }
 
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
