@@ -31,6 +31,8 @@ export default defineSourceRule({
       for (const call of file.libraryCalls) {
         const scheduler = SCHEDULERS.find((candidate) => candidate.module === call.module && candidate.starts(call));
         if (scheduler === undefined) continue;
+        // Named by its schedule where the code writes it: `node-cron \`schedule\` ('0 8 * * *')`.
+        const job = call.firstArgument === undefined ? scheduler.name : `${scheduler.name} ('${call.firstArgument}')`;
         const scaled = scaledOut(file.path, links);
         const running = runningWorkloads(file.path, links);
         if (scaled === undefined && running.length > 0) {
@@ -41,7 +43,7 @@ export default defineSourceRule({
             location: call,
             severity: 'P2',
             message:
-              `${scheduler.name} runs this job in ${overlapping.map((workload) => `${workload.kind}/${workload.name}`).join(', ')}, one replica: it runs once, ` +
+              `${job} runs this job in ${overlapping.map((workload) => `${workload.kind}/${workload.name}`).join(', ')}, one replica: it runs once, ` +
               'but a rolling update runs the old and the new pod side by side, so a job due then runs twice (P2; `strategy: Recreate` or a Kubernetes CronJob avoids it).',
           });
           continue;
@@ -49,7 +51,7 @@ export default defineSourceRule({
         report({
           location: call,
           message:
-            `${scheduler.name} runs this job inside every process that loads ${file.path}: ` +
+            `${job} runs this job inside every process that loads ${file.path}: ` +
             (scaled === undefined ? 'each replica runs it, all at once' : `${scaled}, so it runs that many times at once`) +
             ', and a restart or rollout cuts off a run in flight.',
         });

@@ -41,7 +41,13 @@ export default defineSourceRule({
       reported.add(`${location.file}:${location.line}`);
       // Abandoned jobs wait for their lock to expire and may run twice; dropped requests are retried by clients.
       const severity: Level = worker === undefined ? 'P2' : 'P1';
-      const what = listen === undefined ? 'This BullMQ worker' : worker === undefined ? 'This server' : 'This server, which also runs BullMQ workers,';
+      // Named by what the code says of it: the port it listens on, the queue it works.
+      const port = listen === undefined ? undefined
+        : listen.portEnv === undefined ? `port ${listen.port ?? '?'}`
+          : `port \`$${listen.portEnv}\`${listen.port === undefined ? '' : ` (else ${listen.port})`}`;
+      const server = port === undefined ? undefined : `The server on ${port}`;
+      const queue = worker?.firstArgument === undefined ? 'BullMQ worker' : `BullMQ worker of queue "${worker.firstArgument}"`;
+      const what = server === undefined ? `The ${queue}` : worker === undefined ? server : `${server}, whose process also runs the ${queue},`;
       report({
         location,
         severity,
