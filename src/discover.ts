@@ -104,7 +104,12 @@ export async function discover({ cwd, paths, excludeDirs = [] }: DiscoverOptions
     if (base === 'Chart.yaml') result.helmCharts.push(dir);
   }
   for (const [dir, json] of packageJsons) {
-    result.packages.push(json.name === undefined ? { dir } : { dir, name: json.name });
+    result.packages.push({
+      dir,
+      ...(json.name === undefined ? {} : { name: json.name }),
+      ...(json.main === undefined ? {} : { main: json.main }),
+      ...(json.scripts === undefined ? {} : { scripts: json.scripts }),
+    });
     const reason = clientPackageReason(json);
     if (reason !== undefined) result.clientPackages.push({ dir, reason });
   }
@@ -169,6 +174,8 @@ export function deepestPackage(file: string, packages: readonly PackageInfo[]): 
 
 interface PackageJson {
   name?: string;
+  main?: string;
+  scripts?: Record<string, string>;
   dependencies: ReadonlySet<string>;
   /** A workspace root lists tooling for every package; it says nothing about what runs. */
   isWorkspaceRoot: boolean;
@@ -176,9 +183,19 @@ interface PackageJson {
 
 function readPackageJson(absolutePath: string, relative: string, errors: AuditError[]): PackageJson {
   try {
-    const json = JSON.parse(readFileSync(absolutePath, 'utf8')) as { name?: unknown; dependencies?: unknown; devDependencies?: unknown; workspaces?: unknown };
+    const json = JSON.parse(readFileSync(absolutePath, 'utf8')) as { name?: unknown; main?: unknown; scripts?: unknown; dependencies?: unknown; devDependencies?: unknown; workspaces?: unknown };
     const names = [json.dependencies, json.devDependencies].flatMap((deps) => (typeof deps === 'object' && deps !== null ? Object.keys(deps) : []));
-    return { ...(typeof json.name === 'string' ? { name: json.name } : {}), dependencies: new Set(names), isWorkspaceRoot: json.workspaces !== undefined };
+    // `npm start` and `npm run x` name a container's entry: kept so nothing reads the file again.
+    const scripts = typeof json.scripts === 'object' && json.scripts !== null
+      ? Object.fromEntries(Object.entries(json.scripts).filter((entry): entry is [string, string] => typeof entry[1] === 'string'))
+      : undefined;
+    return {
+      ...(typeof json.name === 'string' ? { name: json.name } : {}),
+      ...(typeof json.main === 'string' ? { main: json.main } : {}),
+      ...(scripts === undefined ? {} : { scripts }),
+      dependencies: new Set(names),
+      isWorkspaceRoot: json.workspaces !== undefined,
+    };
   } catch (error) {
     // A package.json that does not parse still marks a package boundary; its dependencies are unknown.
     errors.push({ file: relative, message: `package.json does not parse: ${error instanceof Error ? error.message : String(error)}` });

@@ -32,7 +32,8 @@ export interface BuildLinksInput {
 export function buildLinks(input: BuildLinksInput): { links: LinkModel; errors: AuditError[] } {
   const errors: AuditError[] = [];
   const images = folderImages(input, errors);
-  const manifests = new Map(input.app.packages.map((info) => [info.dir, readPackageManifest(input.cwd, info.dir)]));
+  // Discovery already read each package.json: its `main` and `scripts` name container entries.
+  const manifests = new Map(input.app.packages.map((info): [string, PackageManifest] => [info.dir, { ...(info.main === undefined ? {} : { main: info.main }), scripts: info.scripts ?? {} }]));
   const sources = new Set(input.app.files.map((facts) => facts.path));
   const packageDirs = new Set(input.app.packages.map((info) => info.dir));
   const units: DeployableUnit[] = [
@@ -140,18 +141,4 @@ function folderImages(input: BuildLinksInput, errors: AuditError[]): Map<string,
     if (image !== undefined) images.set(dir, image);
   }
   return images;
-}
-
-function readPackageManifest(cwd: string, dir: string): PackageManifest | undefined {
-  const read = readFileText(path.resolve(cwd, dir, 'package.json'));
-  if ('error' in read) return undefined;
-  try {
-    const json = JSON.parse(read.text) as { main?: unknown; scripts?: unknown };
-    const scripts: Record<string, string> = {};
-    if (isRecord(json.scripts)) for (const [name, script] of Object.entries(json.scripts)) if (typeof script === 'string') scripts[name] = script;
-    return { ...(typeof json.main === 'string' ? { main: json.main } : {}), scripts };
-  } catch {
-    // discovery already reported an unparsable package.json.
-    return undefined;
-  }
 }

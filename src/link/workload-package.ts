@@ -14,7 +14,7 @@ export type WorkloadPackages = Readonly<Record<string, string>>;
 
 export interface PackageManifest {
   main?: string;
-  scripts: Record<string, string>;
+  scripts: Readonly<Record<string, string>>;
 }
 
 /**

@@ -8,6 +8,9 @@ export interface PackageInfo {
   dir: string;
   /** `name` from package.json, when it has one. */
   name?: string;
+  /** `main` and `scripts` from package.json: what `npm start` or `npm run x` runs in a container. */
+  main?: string;
+  scripts?: Readonly<Record<string, string>>;
 }
 
 /**
