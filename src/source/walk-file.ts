@@ -775,7 +775,7 @@ class FileWalker {
     if (parent === undefined) return;
     if ((parent.kind === K.CallExpression && (parent as ts.CallExpression).expression === node) || this.syncArgument === identifier) {
       fn.calls.push(this.callContext());
-    } else {
+    } else if (!isExportedValue(node)) {
       fn.escapes = true;
     }
   }
@@ -1344,6 +1344,26 @@ class FileWalker {
 type Mutable<T extends ts.Node> = { -readonly [P in keyof T]: T[P] };
 
 /** Links `node` and the wrappers inside it (`(async () => …)`) to their parents, for nodes the walk enters directly. */
+/**
+ * `export default fn`, `export = fn`, `module.exports = fn`, `module.exports = { fn }`,
+ * `exports.fn = fn`: exporting a function hands it to importers, whose calls the join reads;
+ * it is not an escape into a callback.
+ */
+function isExportedValue(node: ts.Node): boolean {
+  let value = node;
+  let parent = node.parent;
+  if (parent.kind === K.ShorthandPropertyAssignment || (parent.kind === K.PropertyAssignment && (parent as ts.PropertyAssignment).initializer === node)) {
+    value = climbWrappers(parent.parent);
+    parent = value.parent;
+  }
+  if (parent.kind === K.ExportAssignment) return value === node;
+  if (parent.kind !== K.BinaryExpression) return false;
+  const binary = parent as ts.BinaryExpression;
+  if (binary.operatorToken.kind !== K.EqualsToken || binary.right !== value) return false;
+  const target = dottedName(binary.left);
+  return target !== undefined && (target.startsWith('module.exports') || target.startsWith('exports.'));
+}
+
 function linkWrappers(node: ts.Expression, parent: ts.Node): void {
   let current: ts.Expression = node;
   let owner: ts.Node = parent;
