@@ -1378,14 +1378,21 @@ function linkWrappers(node: ts.Expression, parent: ts.Node): void {
 /** The module a declaration's initializer requires: `require('m')` (whole) or `require('m').x`. */
 function requiredModule(node: ts.Expression | undefined): { module: string; name: string } | undefined {
   if (node === undefined) return undefined;
-  const whole = requireSpecifier(node);
+  const whole = loadedModule(node);
   if (whole !== undefined) return { module: whole, name: '*' };
   if (node.kind === K.PropertyAccessExpression) {
     const access = node as ts.PropertyAccessExpression;
-    const module = requireSpecifier(skipWrappers(access.expression));
+    const module = loadedModule(skipWrappers(access.expression));
     if (module !== undefined) return { module, name: access.name.text };
   }
   return undefined;
+}
+
+/** `require('./m')`, or `await import('./m')`: both give the module's namespace (juice-shop's app.ts loads its server that way). */
+function loadedModule(node: ts.Expression): string | undefined {
+  if (node.kind !== K.AwaitExpression) return requireSpecifier(node);
+  const awaited = skipWrappers((node as ts.AwaitExpression).expression);
+  return awaited.kind === K.CallExpression && (awaited as ts.CallExpression).expression.kind === K.ImportKeyword ? stringValue((awaited as ts.CallExpression).arguments[0]) : undefined;
 }
 
 /** `wrap(async (req, res) => …)`: a call whose arguments include a function. */
