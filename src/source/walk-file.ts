@@ -21,7 +21,7 @@ import type {
 import type { Span } from '../findings.js';
 import { hostOption, parseClientUrl, valueSource } from './connections.js';
 import { envContext } from './env-reads.js';
-import { parsedSchemaName, schemaKeys, type SchemaKey } from './env-schemas.js';
+import { envalidKeys, parsedSchemaName, schemaKeys, type SchemaKey } from './env-schemas.js';
 import { multerStorage, recogniseFsCall, recogniseUploadDestination, type FsImport } from './fs-calls.js';
 import { callbackRole, callHandlerLabel, isImmediatelyInvoked, newHandlerLabel, routeRegistration, uploadMiddlewareOwner, workerQueue } from './handlers.js';
 import { initializerKind, isReadonlyDeclaration } from './initializers.js';
@@ -502,7 +502,7 @@ class FileWalker {
     this.recordListen(call);
     const route = routeRegistration(call);
     if (route !== undefined) this.facts.routes.push({ ...this.span(call), ...route });
-    const parsed = parsedSchemaName(call);
+    const parsed = parsedSchemaName(call) ?? this.recordEnvalidSchema(call);
     if (parsed !== undefined) {
       const site = this.site(call) as EnvSchemaParse;
       site.schema = parsed;
@@ -941,7 +941,22 @@ class FileWalker {
     const keys = schemaKeys(initializer, isZod, known, this.sourceFile);
     if (keys === undefined || keys.length === 0) return;
     this.schemaKeys.set(name, keys);
-    this.facts.envSchemas.push({ name, keys: keys.map((key) => ({ ...this.span(key.node), name: key.name, required: key.required })) });
+    this.facts.envSchemas.push({ name, library: 'zod', keys: keys.map((key) => ({ ...this.span(key.node), name: key.name, required: key.required })) });
+  }
+
+  /** envalid's `cleanEnv(process.env, {…})`: records its keys as a schema named after the call, and returns that name. */
+  private recordEnvalidSchema(call: ts.CallExpression): string | undefined {
+    const isCleanEnv = (callee: ts.Expression): boolean => {
+      const name = dottedName(callee);
+      if (name === undefined || !name.endsWith('cleanEnv')) return false;
+      const entry = this.scopes.lookup(name.split('.')[0]!);
+      return entry?.kind === 'import' && entry.module === 'envalid';
+    };
+    const keys = envalidKeys(call, isCleanEnv);
+    if (keys === undefined || keys.length === 0) return undefined;
+    const name = 'cleanEnv(process.env, …)';
+    this.facts.envSchemas.push({ name, library: 'envalid', keys: keys.map((key) => ({ ...this.span(key.node), name: key.name, required: key.required })) });
+    return name;
   }
 
   private recordEnvRead(name: string, node: ts.Node): void {
