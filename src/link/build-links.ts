@@ -40,7 +40,7 @@ export function buildLinks(input: BuildLinksInput): { links: LinkModel; errors: 
     ...input.app.packages.map((info) => ({ ...info, kind: 'package' as const })),
     ...[...images.keys()].filter((dir) => !packageDirs.has(dir)).map((dir) => ({ dir, kind: 'dockerfile-folder' as const })),
   ];
-  const aliases = readPathAliases(input.cwd, input.roots);
+  const aliasesFor = readPathAliases(input.cwd, input.roots, units.map((unit) => unit.dir));
   // Templates and scripts belong to the deepest unit holding them: a package, or an app folder with a Dockerfile.
   const { templates, errors: templateErrors } = readTemplates({ cwd: input.cwd, templates: input.templates, scripts: input.scripts, packages: units, images });
   errors.push(...templateErrors);
@@ -50,7 +50,7 @@ export function buildLinks(input: BuildLinksInput): { links: LinkModel; errors: 
     const key = `${entry ?? ''}\0${dir}`;
     let files = reachable.get(key);
     if (files === undefined) {
-      files = reachableFiles(entry, dir, input.app.files, input.app.packages, aliases);
+      files = reachableFiles(entry, dir, input.app.files, input.app.packages, aliasesFor);
       reachable.set(key, files);
     }
     return files;

@@ -6,7 +6,7 @@ import { parseImageReference } from '../manifests/image-reference.js';
 import type { PackageInfo, SourceFileFacts } from '../source/app-model.js';
 import { resolveRelativeSpecifier } from '../source/module-specifiers.js';
 import type { DockerImage } from './dockerfile.js';
-import type { PathAliases } from './path-aliases.js';
+import type { AliasesFor, PathAliases } from './path-aliases.js';
 import type { PackageLink } from './link-model.js';
 
 /** `workloads` in rules.config.ts: `Deployment/api` or `api` → package folder. */
@@ -194,7 +194,7 @@ export function reachableFiles(
   dir: string,
   files: readonly SourceFileFacts[],
   packages: readonly PackageInfo[],
-  aliases: PathAliases,
+  aliasesFor: AliasesFor,
 ): Set<string> {
   const byPath = new Map(files.map((facts) => [facts.path, facts]));
   const inPackage = (packageDir: string): string[] => files.filter((facts) => facts.packageDir === packageDir).map((facts) => facts.path);
@@ -211,7 +211,7 @@ export function reachableFiles(
     if (facts === undefined) continue;
     queue.push(...facts.localImports);
     for (const specifier of facts.moduleSpecifiers) {
-      const aliased = resolveAlias(specifier, aliases, sources);
+      const aliased = resolveAlias(specifier, aliasesFor(file), sources);
       if (aliased !== undefined) {
         queue.push(aliased);
         continue;
