@@ -23,6 +23,8 @@ export interface PackageManifest {
  */
 export interface DeployableUnit extends PackageInfo {
   kind: 'package' | 'dockerfile-folder';
+  /** Variants of the folder's Dockerfiles besides the main one: `worker` for `worker.Dockerfile` or `Dockerfile.worker`. */
+  variants?: readonly string[];
 }
 
 export function linkPackage(
@@ -46,6 +48,12 @@ export function linkPackage(
   const what = (unit: DeployableUnit): string => (unit.kind === 'package' ? "the package's name" : 'the name of the folder holding its Dockerfile');
   const exact = units.filter((unit) => packageNames(unit).includes(repository));
   if (exact.length === 1) return { dir: exact[0]!.dir, how: `image \`${repository}\` is ${what(exact[0]!)}` };
+  // `billing-report` for package `billing` with a `report.Dockerfile`: the image that Dockerfile builds.
+  const variants = units.flatMap((unit) => (unit.variants ?? []).filter((variant) => packageNames(unit).some((name) => [`${name}-${variant}`, `${name}_${variant}`].some((full) => repository === full || repository.endsWith(`-${full}`)))).map((variant) => ({ unit, variant })));
+  if (exact.length === 0 && variants.length === 1) {
+    const { unit, variant } = variants[0]!;
+    return { dir: unit.dir, variant, how: `image \`${repository}\` is ${what(unit)} plus \`${variant}\`, the variant of one of its Dockerfiles` };
+  }
   // `csv-portal-api` for a package folder `api`: only when one package ends the repository name.
   const suffixed = units.filter((unit) => packageNames(unit).some((name) => repository.endsWith(`-${name}`) || repository.endsWith(`_${name}`)));
   if (exact.length === 0 && suffixed.length === 1) return { dir: suffixed[0]!.dir, how: `image \`${repository}\` ends with ${what(suffixed[0]!)}` };
