@@ -21,6 +21,7 @@ import type {
 import type { Span } from '../findings.js';
 import { hostOption, parseClientUrl, valueSource } from './connections.js';
 import { envContext } from './env-reads.js';
+import { enclosingBranch } from './branches.js';
 import { envalidKeys, parsedSchemaName, schemaKeys, type SchemaKey } from './env-schemas.js';
 import { multerStorage, recogniseFsCall, recogniseUploadDestination, type FsImport } from './fs-calls.js';
 import { callbackRole, callHandlerLabel, isImmediatelyInvoked, newHandlerLabel, routeRegistration, uploadMiddlewareOwner, workerQueue } from './handlers.js';
@@ -867,6 +868,12 @@ class FileWalker {
     const parent = outer.parent;
     if (parent?.kind === K.VariableDeclaration && (parent as ts.VariableDeclaration).name.kind === K.Identifier) site.assignedTo = ((parent as ts.VariableDeclaration).name as ts.Identifier).text;
     if (parent?.kind === K.PropertyAssignment && (parent as ts.PropertyAssignment).name.kind === K.Identifier) site.passedAs = ((parent as ts.PropertyAssignment).name as ts.Identifier).text;
+    const constText = (name: string): string | undefined => {
+      const constant = this.pathScope.constInitializer(name, this.scopes.depth);
+      return constant === undefined ? undefined : nodeText(constant.init, this.sourceFile);
+    };
+    const branch = enclosingBranch(call, this.sourceFile, constText);
+    if (branch !== undefined) site.branch = branch;
     this.facts.libraryCalls.push(site);
   }
 
