@@ -233,6 +233,8 @@ export interface SourceFileFacts {
   moduleSpecifiers: string[];
   /** The scanned files those specifiers resolve to (relative ones only), filled by the join. */
   localImports: string[];
+  /** Receivers of `.on('error' | 'close' | 'end', …)` as written (`db`, `this.connection`): connections whose failure the code handles. */
+  failureListeners: string[];
 }
 
 export interface AppModel {

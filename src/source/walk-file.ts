@@ -140,6 +140,9 @@ function handlerContext(label: string): Context {
   return { time: 'runtime', label: { handlers: [{ name: label }] } };
 }
 
+/** Events a connection emits when its peer fails or goes away. */
+const FAILURE_EVENTS = new Set(['error', 'close', 'end']);
+
 const INIT: Context = { time: 'init' };
 const RUNTIME: Context = { time: 'runtime' };
 
@@ -184,7 +187,7 @@ class FileWalker {
     private readonly sourceFile: ts.SourceFile,
     private readonly file: string,
   ) {
-    this.facts = { path: file, bindings: [], fsCalls: [], envReads: [], connections: [], envSchemas: [], envSchemaParses: [], listens: [], routes: [], libraryCalls: [], signalHandlers: [], moduleSpecifiers: [], localImports: [] };
+    this.facts = { path: file, bindings: [], fsCalls: [], envReads: [], connections: [], envSchemas: [], envSchemaParses: [], listens: [], routes: [], libraryCalls: [], signalHandlers: [], moduleSpecifiers: [], localImports: [], failureListeners: [] };
     this.current = sourceFile;
     this.lineStarts = sourceFile.getLineStarts();
   }
@@ -819,15 +822,21 @@ class FileWalker {
   }
 
   /** `process.on('SIGTERM', shutdown)`, `process.once('SIGINT', …)`. */
+  /** `process.on('SIGTERM', …)`, and `db.on('error', …)` on anything else (see `failureListeners`). */
   private recordSignalHandler(call: ts.CallExpression): void {
     const callee = call.expression;
     if (callee.kind !== K.PropertyAccessExpression) return;
     const method = (callee as ts.PropertyAccessExpression).name.text;
     if (method !== 'on' && method !== 'once' && method !== 'addListener' && method !== 'prependListener') return;
-    if (dottedName((callee as ts.PropertyAccessExpression).expression) !== 'process') return;
-    const signal = stringValue(call.arguments[0]);
-    if (signal === undefined || !signal.startsWith('SIG')) return;
-    this.facts.signalHandlers.push({ ...this.span(call), time: this.context.time, signal });
+    const event = stringValue(call.arguments[0]);
+    if (event === undefined) return;
+    const receiver = dottedName((callee as ts.PropertyAccessExpression).expression);
+    if (receiver !== 'process') {
+      if (receiver !== undefined && FAILURE_EVENTS.has(event) && !this.facts.failureListeners.includes(receiver)) this.facts.failureListeners.push(receiver);
+      return;
+    }
+    if (!event.startsWith('SIG')) return;
+    this.facts.signalHandlers.push({ ...this.span(call), time: this.context.time, signal: event });
   }
 
   /** `session({ secret })`, `new session.MemoryStore()`, `rateLimit({ windowMs })` with the callee imported from a package. */
@@ -864,9 +873,15 @@ class FileWalker {
       }
       site.options = values;
     }
-    const outer = climbWrappers(call);
+    // `const conn = await amqp.connect(url)` and `client = new Client()` assign the result too.
+    let outer = climbWrappers(call);
+    if (outer.parent?.kind === K.AwaitExpression) outer = climbWrappers(outer.parent);
     const parent = outer.parent;
     if (parent?.kind === K.VariableDeclaration && (parent as ts.VariableDeclaration).name.kind === K.Identifier) site.assignedTo = ((parent as ts.VariableDeclaration).name as ts.Identifier).text;
+    if (parent?.kind === K.BinaryExpression && (parent as ts.BinaryExpression).operatorToken.kind === K.EqualsToken && (parent as ts.BinaryExpression).right === outer) {
+      const target = dottedName((parent as ts.BinaryExpression).left);
+      if (target !== undefined) site.assignedTo = target;
+    }
     if (parent?.kind === K.PropertyAssignment && (parent as ts.PropertyAssignment).name.kind === K.Identifier) site.passedAs = ((parent as ts.PropertyAssignment).name as ts.Identifier).text;
     const constText = (name: string): string | undefined => {
       const constant = this.pathScope.constInitializer(name, this.scopes.depth);
