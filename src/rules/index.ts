@@ -12,8 +12,9 @@ import missingBackingService from './missing-backing-service.js';
 import probeRoute from './probe-route.js';
 import requiredEnv from './required-env.js';
 import templatePlaceholder from './template-placeholder.js';
+import workerConfig from './worker-config.js';
 
 // `as const` keeps each rule's id and options type: `defineConfig` is typed from this list.
-export const sourceRules = [fileLogging, inMemoryState, inProcessScheduler, localFsPersistence, memoryRateLimit, memorySession, noGracefulShutdown] as const;
+export const sourceRules = [fileLogging, inMemoryState, inProcessScheduler, localFsPersistence, memoryRateLimit, memorySession, noGracefulShutdown, workerConfig] as const;
 
 export const crossRules = [hardcodedEndpoint, listenPort, missingBackingService, probeRoute, requiredEnv, templatePlaceholder] as const;

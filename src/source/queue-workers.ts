@@ -46,7 +46,8 @@ function scan(root: ts.Node, lookup: Lookup, sourceFile: ts.SourceFile, depth: n
         const entry = lookup(name);
         if (entry?.kind === 'import' && (CHILD_PROCESS_MODULES.has(entry.module) || SLOW_MODULES.has(entry.module))) {
           const called = dottedName(callee) ?? name;
-          found = `\`${called}\` (${entry.module.replace(/^node:/, '')})`;
+          const module = entry.module.replace(/^node:/, '');
+          found = called === module ? `\`${called}\`` : `\`${called}\` (${module})`;
           return;
         }
         if (depth < MAX_HELPER_DEPTH && callee === leftmost && (entry?.kind === 'function' || (entry?.kind === 'binding' && entry.fn !== undefined))) {
