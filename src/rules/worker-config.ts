@@ -63,7 +63,13 @@ function describe(call: LibraryCall, queue: QueueClass): string {
   return call.firstArgument === undefined ? name : `${name} "${call.firstArgument}"`;
 }
 
-/** The files each file's code is loaded by through relative imports, itself included. */
+/** Routes a worker's own health or metrics server answers: they do not make a process a web server. */
+const PROBE_PATH = /^\/(?:health|healthz|ready|readyz|readiness|live|livez|liveness|metrics|status|ping)\/?$/;
+
+/**
+ * The web servers each file is loaded by: entry files that listen and, through their relative
+ * imports, register a route other than a probe (a worker's own `/healthz` server is not a web tier).
+ */
 function importers(files: readonly SourceFileFacts[]): Map<string, Set<string>> {
   const reached = new Map<string, Set<string>>();
   const byPath = new Map(files.map((facts) => [facts.path, facts]));
@@ -78,6 +84,8 @@ function importers(files: readonly SourceFileFacts[]): Map<string, Set<string>> 
         stack.push(next);
       }
     }
+    const serves = [...seen].some((file) => byPath.get(file)?.routes.some((route) => !PROBE_PATH.test(route.path)) === true);
+    if (!serves) continue;
     for (const file of seen) reached.set(file, new Set([...(reached.get(file) ?? []), entry.path]));
   }
   return reached;
@@ -142,7 +150,7 @@ function checkQueue(
     const web = listeners === undefined ? undefined : [...listeners].sort()[0];
     if (web !== undefined) {
       const listen = files.find((facts) => facts.path === web)?.listens[0];
-      const port = listen === undefined ? '' : listen.portEnv !== undefined ? ` on \`$${listen.portEnv}\`` : listen.port !== undefined ? ` on port ${listen.port}` : '';
+      const port = listen === undefined ? '' : listen.portEnv !== undefined ? ` on \`$${listen.portEnv}\`${listen.port === undefined ? '' : ` (else ${listen.port})`}` : listen.port !== undefined ? ` on port ${listen.port}` : '';
       problems.push({
         level: 'P1',
         text: `it starts in the web process (${web === file.path ? 'this file' : web} listens${port}): the Deployment scaled for HTTP scales the workers with it, and every rollout of the web tier kills the jobs in progress${scaled === undefined ? '' : ` (${scaled})`}`,
