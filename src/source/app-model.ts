@@ -192,9 +192,11 @@ export interface EnvSchemaKey extends Span {
   required: boolean;
 }
 
-/** A module-level zod object schema of environment variables, by the name it is bound to. */
+/** A module-level zod object schema of environment variables, by the name it is bound to, or envalid's `cleanEnv(process.env, {…})`. */
 export interface EnvSchema {
   name: string;
+  /** What a missing required key does: zod's `parse` throws, envalid's default reporter exits with status 1. */
+  library: 'zod' | 'envalid';
   keys: EnvSchemaKey[];
 }
 
