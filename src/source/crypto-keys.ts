@@ -225,6 +225,12 @@ export function sinkArguments(call: ts.CallExpression | ts.NewExpression, lookup
     }
   }
   const target = calleeOf(callee, lookup);
+  // Web Crypto: `crypto.subtle.sign('HMAC', key, data)`, `crypto.subtle.encrypt(params, key, data)`.
+  const subtle = target === undefined ? undefined
+    : target.global === 'crypto' ? target.members.join('.')
+      : target.module !== undefined && CRYPTO.has(target.module) ? [...(target.name === '*' || target.name === 'default' ? [] : [target.name!]), ...target.members].join('.').replace(/^webcrypto\./, '') : undefined;
+  if (subtle === 'subtle.sign' || subtle === 'subtle.verify') return args[1] === undefined ? [] : [{ node: args[1], api: `crypto.${subtle}`, purpose: 'hmac', role: 'key' }];
+  if (subtle === 'subtle.encrypt' || subtle === 'subtle.decrypt') return args[1] === undefined ? [] : [{ node: args[1], api: `crypto.${subtle}`, purpose: 'cipher', role: 'key' }];
   if (target?.module === undefined || !SINK_MODULES.has(target.module)) return [];
   const { module } = target;
   const whole = target.name === '*' || target.name === 'default';
