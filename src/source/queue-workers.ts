@@ -119,3 +119,22 @@ export function storedValues(node: ts.CallExpression | ts.BinaryExpression): { c
   }
   return { container, values };
 }
+
+/**
+ * `promisify(exec)`, `util.promisify(cp.execFile)`: the child_process function a promisified
+ * binding calls, as an import (`{ module: 'node:child_process', name: 'exec' }`).
+ */
+export function promisifiedImport(initializer: ts.Expression, lookup: Lookup): { module: string; name: string } | undefined {
+  const call = skipWrappers(initializer);
+  if (call.kind !== K.CallExpression || (call as ts.CallExpression).arguments.length !== 1) return undefined;
+  const callee = skipWrappers((call as ts.CallExpression).expression);
+  const calleeName = callee.kind === K.Identifier ? (callee as ts.Identifier).text : callee.kind === K.PropertyAccessExpression ? (callee as ts.PropertyAccessExpression).name.text : undefined;
+  if (calleeName !== 'promisify') return undefined;
+  const argument = skipWrappers((call as ts.CallExpression).arguments[0]!);
+  const base = argument.kind === K.PropertyAccessExpression ? skipWrappers((argument as ts.PropertyAccessExpression).expression) : argument;
+  if (base.kind !== K.Identifier) return undefined;
+  const entry = lookup((base as ts.Identifier).text);
+  if (entry?.kind !== 'import' || !CHILD_PROCESS_MODULES.has(entry.module)) return undefined;
+  if (argument === base) return entry.name === '*' || entry.name === 'default' ? undefined : { module: entry.module, name: entry.name };
+  return entry.name === '*' || entry.name === 'default' ? { module: entry.module, name: (argument as ts.PropertyAccessExpression).name.text } : undefined;
+}

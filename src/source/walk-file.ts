@@ -31,7 +31,7 @@ import { initializerKind, isReadonlyDeclaration } from './initializers.js';
 import { isRecordedLibrary } from './library-modules.js';
 import { classifyUse, confirmMutation, type Use } from './mutations.js';
 import { foldPath, type PathScope } from './path-roots.js';
-import { processorLongWork, storedValues } from './queue-workers.js';
+import { processorLongWork, promisifiedImport, storedValues } from './queue-workers.js';
 import { ScopeStack, type CallContext, type ClassEntry, type FunctionInfo } from './scopes.js';
 import {
   climbWrappers,
@@ -484,6 +484,7 @@ class FileWalker {
     if (initializer === undefined || bare === undefined) return;
     if (this.scopes.depth === 1 && declaration.name.kind === K.Identifier) this.recordEnvSchema(declaration.name.text, initializer);
     if (this.scopes.depth === 1) this.recordGeneratedKeys(declaration);
+    if (this.scopes.depth === 1 && declaration.name.kind === K.Identifier) this.recordPromisified(declaration.name.text, bare);
     if (this.scopes.depth === 1 && declaration.name.kind === K.Identifier) {
       const entry = this.scopes.moduleEntry(declaration.name.text);
       if (entry?.kind === 'binding' && entry.fn !== undefined) {
@@ -850,7 +851,9 @@ class FileWalker {
     let leftmost: ts.Expression = callee;
     while (leftmost.kind === K.PropertyAccessExpression) leftmost = (leftmost as ts.PropertyAccessExpression).expression;
     if (leftmost.kind !== K.Identifier || !this.interesting.has((leftmost as ts.Identifier).text)) return undefined;
-    const entry = this.scopes.lookup((leftmost as ts.Identifier).text);
+    const found = this.scopes.lookup((leftmost as ts.Identifier).text);
+    // `const execAsync = promisify(exec)`: its calls are calls of `exec`.
+    const entry = found?.kind === 'binding' ? this.promisified.get(found.binding) : found;
     if (entry?.kind !== 'import' || !isRecordedLibrary(entry.module)) return undefined;
     const members = dottedName(callee)?.split('.').slice(1) ?? [];
     const site = this.site(call) as LibraryCall;
@@ -897,6 +900,16 @@ class FileWalker {
   private readonly libraryCallSites = new Map<ts.Node, LibraryCall>();
   /** `running.set(id, spawn(…))`: the call is recorded after the `set`, so the binding waits here. */
   private readonly pendingStores = new Map<ts.Node, string>();
+
+  /** Module bindings holding a promisified library function, as the import they stand for. */
+  private readonly promisified = new Map<ModuleBinding, { kind: 'import'; module: string; name: string }>();
+
+  /** `const execAsync = promisify(exec)`, `util.promisify(cp.execFile)`. */
+  private recordPromisified(name: string, initializer: ts.Expression): void {
+    const target = promisifiedImport(initializer, this.lookup);
+    const entry = target === undefined ? undefined : this.scopes.moduleEntry(name);
+    if (target !== undefined && entry?.kind === 'binding') this.promisified.set(entry.binding, { kind: 'import', ...target });
+  }
 
   /** `const JWT_SECRET = randomBytes(32).toString('hex')` at module level. */
   private recordGeneratedKeys(declaration: ts.VariableDeclaration): void {
