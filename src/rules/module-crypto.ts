@@ -57,7 +57,8 @@ export default defineSourceRule({
       const byCall = new Map<string, { key: GeneratedKey; names: string[]; uses: KeySink[] }>();
       for (const key of file.generatedKeys) {
         const binding = file.bindings.find((candidate) => candidate.name === key.binding);
-        if (binding === undefined) continue;
+        // `let key = randomBytes(32)` later replaced by a loaded key: the random value is a placeholder.
+        if (binding === undefined || binding.mutations.some((mutation) => mutation.kind === 'reassign')) continue;
         const inSink = (read: Span): KeySink | undefined => sinks.find((sink) => within(read, sink) && pathMatches(sink, key));
         const uses = [...new Set(binding.reads.map(inSink).filter((sink): sink is KeySink => sink !== undefined))];
         const keyUses = uses.filter((use) => use.role === 'key');
