@@ -14,6 +14,8 @@ export const LIBRARY_MODULES: ReadonlySet<string> = new Set([
   'bullmq', '@godaddy/terminus', 'http-terminator', 'lightship', 'http-graceful-shutdown', 'stoppable', 'close-with-grace',
   // single-connection
   'mysql', 'mysql2', 'mysql2/promise', 'pg', 'amqplib', 'amqplib/callback_api',
+  // worker-config
+  'bull', 'bee-queue', 'child_process', 'node:child_process', 'execa',
 ]);
 
 /** NestJS's own packages (`app.enableShutdownHooks()` and the like). */
