@@ -12,6 +12,10 @@ export const LIBRARY_MODULES: ReadonlySet<string> = new Set([
   'winston', 'winston-daily-rotate-file', 'pino', 'rotating-file-stream',
   // no-graceful-shutdown
   'bullmq', '@godaddy/terminus', 'http-terminator', 'lightship', 'http-graceful-shutdown', 'stoppable', 'close-with-grace',
+  // in-process-cache
+  'node-cache', 'lru-cache', 'cache-manager', 'memory-cache', 'quick-lru', 'keyv', 'mnemonist', 'mnemonist/lru-cache', 'mnemonist/lru-map',
+  // in-process-lock
+  'async-mutex', 'async-lock',
 ]);
 
 /** NestJS's own packages (`app.enableShutdownHooks()` and the like). */

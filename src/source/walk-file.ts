@@ -17,9 +17,11 @@ import type {
   Site,
   SiteTime,
   SourceFileFacts,
+  TimerCall,
 } from './app-model.js';
 import type { Span } from '../findings.js';
 import { hostOption, parseClientUrl, valueSource } from './connections.js';
+import { describeRead } from './binding-uses.js';
 import { envContext } from './env-reads.js';
 import { envalidKeys, parsedSchemaName, schemaKeys, type SchemaKey } from './env-schemas.js';
 import { multerStorage, recogniseFsCall, recogniseUploadDestination, type FsImport } from './fs-calls.js';
@@ -29,6 +31,7 @@ import { isRecordedLibrary } from './library-modules.js';
 import { classifyUse, confirmMutation, type Use } from './mutations.js';
 import { foldPath, type PathScope } from './path-roots.js';
 import { ScopeStack, type CallContext, type ClassEntry, type FunctionInfo } from './scopes.js';
+import { callbackName, delayText, foldDelay, isBoundingTimer, isDateDelay, recogniseTimer, timerStore } from './timers.js';
 import {
   climbWrappers,
   dottedName,
@@ -183,7 +186,7 @@ class FileWalker {
     private readonly sourceFile: ts.SourceFile,
     private readonly file: string,
   ) {
-    this.facts = { path: file, bindings: [], fsCalls: [], envReads: [], connections: [], envSchemas: [], envSchemaParses: [], listens: [], routes: [], libraryCalls: [], signalHandlers: [], moduleSpecifiers: [], localImports: [] };
+    this.facts = { path: file, bindings: [], fsCalls: [], envReads: [], connections: [], envSchemas: [], envSchemaParses: [], listens: [], routes: [], libraryCalls: [], signalHandlers: [], moduleSpecifiers: [], localImports: [], timers: [] };
     this.current = sourceFile;
     this.lineStarts = sourceFile.getLineStarts();
   }
@@ -500,6 +503,7 @@ class FileWalker {
     this.recordLibraryCall(call, false);
     this.recordSignalHandler(call);
     this.recordListen(call);
+    this.recordTimer(call);
     const route = routeRegistration(call);
     if (route !== undefined) this.facts.routes.push({ ...this.span(call), ...route });
     const parsed = parsedSchemaName(call) ?? this.recordEnvalidSchema(call);
@@ -731,6 +735,7 @@ class FileWalker {
     const confirmed = confirmMutation(binding.initializer, use.mutation);
     const site = this.site(confirmed === undefined ? reference : use.node);
     if (confirmed === undefined) {
+      describeRead(site, reference);
       binding.reads.push(site);
       return;
     }
@@ -749,6 +754,7 @@ class FileWalker {
     }
     const use = classifyUse(identifier);
     const record: CrossFileUse = { specifier, name, use: { site: this.site(use.node), mutation: use.mutation } };
+    if (use.mutation === undefined) describeRead(record.use.site, identifier);
     const member = memberAccess(identifier);
     if (member === undefined) {
       if (name === '*') record.whole = true;
@@ -863,12 +869,48 @@ class FileWalker {
       }
       site.options = values;
     }
-    const outer = climbWrappers(call);
+    // `const cache = await caching('memory')`: the awaited value is what the binding holds.
+    let outer = climbWrappers(call);
+    if (outer.parent?.kind === K.AwaitExpression) outer = climbWrappers(outer.parent);
     const parent = outer.parent;
-    if (parent?.kind === K.VariableDeclaration && (parent as ts.VariableDeclaration).name.kind === K.Identifier) site.assignedTo = ((parent as ts.VariableDeclaration).name as ts.Identifier).text;
+    if (parent?.kind === K.VariableDeclaration && (parent as ts.VariableDeclaration).name.kind === K.Identifier) {
+      site.assignedTo = ((parent as ts.VariableDeclaration).name as ts.Identifier).text;
+      if (this.scopes.depth === 1) site.moduleLevel = true;
+    }
     if (parent?.kind === K.PropertyAssignment && (parent as ts.PropertyAssignment).name.kind === K.Identifier) site.passedAs = ((parent as ts.PropertyAssignment).name as ts.Identifier).text;
     this.facts.libraryCalls.push(site);
   }
+
+  /** `setTimeout(fn, ms)` and `setInterval`, with the delay folded through this file's constants. */
+  private recordTimer(call: ts.CallExpression): void {
+    const timer = recogniseTimer(call, this.timerLookup);
+    if (timer === undefined) return;
+    const site = this.site(call) as TimerCall;
+    site.api = timer.api;
+    if (timer.delay !== undefined) {
+      const ms = foldDelay(timer.delay, this.constantInitializer);
+      if (ms !== undefined) site.delayMs = ms;
+      if (isDateDelay(timer.delay)) site.delayFromDate = true;
+      site.delayText = delayText(timer.delay, this.sourceFile);
+    }
+    const callback = callbackName(timer.callback);
+    if (callback !== undefined) site.callback = callback;
+    const store = timerStore(call);
+    if (store !== undefined) site.storedIn = store;
+    if (isBoundingTimer(call, timer.callback)) site.bounded = true;
+    this.facts.timers.push(site);
+  }
+
+  private readonly timerLookup = (name: string): { module: string; name: string } | 'local' | undefined => {
+    const entry = this.scopes.lookup(name);
+    if (entry === undefined) return undefined;
+    return entry.kind === 'import' ? { module: entry.module, name: entry.name } : 'local';
+  };
+
+  private readonly constantInitializer = (name: string): ts.Expression | undefined => {
+    const entry = this.scopes.lookup(name);
+    return (entry?.kind === 'binding' || entry?.kind === 'local') && entry.isConst ? entry.init : undefined;
+  };
 
   /**
    * `app.listen(port)`, `app.listen(Number(process.env.PORT ?? 3000))`, `fastify.listen({ port })`,
