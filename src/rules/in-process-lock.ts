@@ -22,12 +22,12 @@ const CRITICAL_SECTION = new Set(['runExclusive', 'acquire']);
 function lockKind(call: LibraryCall): string | undefined {
   if (call.module === 'async-mutex') {
     const name = call.member ?? call.imported;
-    if (call.isNew && (name === 'Mutex' || name === 'Semaphore')) return `\`${name}\` (async-mutex)`;
+    if (call.isNew && (name === 'Mutex' || name === 'Semaphore')) return `an async-mutex \`${name}\``;
     // `withTimeout(new Mutex(), 5000)`: the binding holds the wrapped mutex.
-    if (!call.isNew && name === 'withTimeout') return '`withTimeout` mutex (async-mutex)';
+    if (!call.isNew && name === 'withTimeout') return 'an async-mutex `withTimeout` mutex';
     return undefined;
   }
-  if (call.module === 'async-lock' && call.isNew && (call.imported === 'default' || call.imported === '*') && call.member === undefined) return '`AsyncLock` (async-lock)';
+  if (call.module === 'async-lock' && call.isNew && (call.imported === 'default' || call.imported === '*') && call.member === undefined) return 'an async-lock `AsyncLock`';
   return undefined;
 }
 
