@@ -27,9 +27,10 @@ function scheduledFromRequest(timer: TimerCall): boolean {
   }) === true;
 }
 
-/** `15 min`, `24 h`, `90 s`. */
+/** `15 min`, `24 h`, `7 days`, `90 s`. */
 function duration(ms: number): string {
-  const units: [number, string][] = [[86_400_000, 'd'], [3_600_000, 'h'], [60_000, 'min'], [1_000, 's']];
+  if (ms >= 2 * 86_400_000 && ms % 86_400_000 === 0) return `${ms / 86_400_000} days`;
+  const units: [number, string][] = [[3_600_000, 'h'], [60_000, 'min'], [1_000, 's']];
   for (const [size, unit] of units) {
     if (ms >= size && ms % size === 0) return `${ms / size} ${unit}`;
   }

@@ -208,7 +208,10 @@ export interface TimerCall extends Site {
   callback?: string;
   /** The collection the timer handle is kept in: `timers.set(id, setTimeout(…))`, `timers[id] = setTimeout(…)`. */
   storedIn?: string;
-  /** `.unref()`ed, or its callback only rejects, resolves or aborts: a timeout bounding the work in flight, not work of its own. */
+  /**
+   * `.unref()`ed, a callback that only rejects, resolves or aborts, or a `timers/promises` sleep:
+   * a timeout bounding the work in flight, not work of its own.
+   */
   bounded?: true;
 }
 

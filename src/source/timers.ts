@@ -16,6 +16,8 @@ export interface TimerMatch {
   api: 'setTimeout' | 'setInterval';
   delay?: ts.Expression;
   callback?: ts.Expression;
+  /** `timers/promises`: a sleep the caller awaits, part of the work in flight rather than work of its own. */
+  promise: boolean;
 }
 
 const TIMER_NAMES = new Set(['setTimeout', 'setInterval']);
@@ -50,7 +52,7 @@ export function recogniseTimer(call: ts.CallExpression, lookup: TimerLookup): Ti
   } else {
     return undefined;
   }
-  const match: TimerMatch = { api: api as TimerMatch['api'] };
+  const match: TimerMatch = { api: api as TimerMatch['api'], promise: promised };
   const delay = call.arguments[promised ? 0 : 1];
   if (delay !== undefined) match.delay = delay;
   if (!promised && call.arguments[0] !== undefined) match.callback = skipWrappers(call.arguments[0]);

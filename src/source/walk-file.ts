@@ -897,7 +897,7 @@ class FileWalker {
     if (callback !== undefined) site.callback = callback;
     const store = timerStore(call);
     if (store !== undefined) site.storedIn = store;
-    if (isBoundingTimer(call, timer.callback)) site.bounded = true;
+    if (timer.promise || isBoundingTimer(call, timer.callback)) site.bounded = true;
     this.facts.timers.push(site);
   }
 
