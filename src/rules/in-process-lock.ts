@@ -4,7 +4,7 @@
 // Each replica has its own lock, so N replicas run the critical section N at a time.
 //
 // The flag form is kept to the guard itself: a module `let` tested as the whole condition of an
-// `if` that returns or throws, and reassigned in the same handler. The finding points at the
+// `if` that returns or throws, and both set and reset in the same handler. The finding points at the
 // guard, not at the declaration, so it never lands on the line runtime-latch reports for a `let`
 // changed at runtime. A lock around a lazy initialisation (`mutex.runExclusive(() => client ??=
 // connect())`) protects this process's own client and is left alone, as is a lock created per
@@ -63,8 +63,10 @@ export default defineSourceRule({
         if (binding.declarationKind === 'const' || binding.declarationKind === 'static-field' || binding.initializer !== 'literal') continue;
         for (const guard of binding.reads) {
           if (guard.exitGuard !== true || guard.time !== 'runtime') continue;
+          // Set and reset in the handler (`flag = true … finally { flag = false }`): a lock. Set once
+          // and never reset is a run-once latch, which is runtime-latch's to report.
           const sets = binding.mutations.filter((site) => site.kind === 'reassign' && site.time === 'runtime' && sameHandler(site, guard));
-          if (sets.length === 0) continue;
+          if (sets.length < 2) continue;
           report({
             location: guard,
             message:

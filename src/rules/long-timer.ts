@@ -18,6 +18,8 @@ import { handlerText } from '../source/call-graph.js';
 import { handlerKind } from '../source/handler-kinds.js';
 
 const LONG_DELAY_MS = 60_000;
+/** Node runs a timer with a longer delay after 1 ms (TimeoutOverflowWarning). */
+const MAX_DELAY_MS = 2 ** 31 - 1;
 
 /** `POST /reservations`, a queue job or a socket event: something one pod is handed among many. */
 function scheduledFromRequest(timer: TimerCall): boolean {
@@ -61,12 +63,13 @@ export default defineSourceRule({
             : `after \`${timer.delayText ?? 'its delay'}\``;
         const what = timer.callback === undefined ? 'its callback' : `\`${timer.callback}\``;
         const verb = timer.api === 'setInterval' ? 'repeats' : 'runs';
+        const overflow = timer.delayMs !== undefined && timer.delayMs > MAX_DELAY_MS ? ' (and Node fires a delay over 24.8 days after 1 ms, not when meant)' : '';
         const kept = timer.storedIn === undefined ? '' : `; its handle is kept in \`${timer.storedIn}\` of this pod, so a cancel request routed to another replica cannot find it`;
         const scaled = scaledOut(file.path, links);
         report({
           location: timer,
           message:
-            `\`${timer.api}\` in \`${handlerText(timer)!}\` ${verb} ${what} ${when}: the timer lives only in this pod's memory, so a restart, scale-down or reschedule before then drops the work silently${kept}${scaled === undefined ? '' : ` (${scaled})`}.`,
+            `\`${timer.api}\` in \`${handlerText(timer)!}\` ${verb} ${what} ${when}: the timer lives only in this pod's memory, so a restart, scale-down or reschedule before then drops the work silently${overflow}${kept}${scaled === undefined ? '' : ` (${scaled})`}.`,
         });
       }
     }

@@ -141,6 +141,15 @@ export function timerStore(call: ts.CallExpression): string | undefined {
   return undefined;
 }
 
+/** `timers.set(id, handle)`: the collection and the identifier stored, for a handle declared first (`const handle = setTimeout(…)`). */
+export function storedIdentifier(call: ts.CallExpression): { store: string; value: ts.Identifier } | undefined {
+  const callee = call.expression;
+  if (callee.kind !== K.PropertyAccessExpression || (callee as ts.PropertyAccessExpression).name.text !== 'set' || call.arguments.length !== 2) return undefined;
+  const value = skipWrappers(call.arguments[1]!);
+  const store = dottedName((callee as ts.PropertyAccessExpression).expression);
+  return value.kind === K.Identifier && store !== undefined ? { store, value: value as ts.Identifier } : undefined;
+}
+
 const SETTLERS = new Set(['reject', 'resolve', 'abort', 'destroy', 'cancel']);
 
 /**

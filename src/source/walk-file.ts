@@ -31,7 +31,7 @@ import { isRecordedLibrary } from './library-modules.js';
 import { classifyUse, confirmMutation, type Use } from './mutations.js';
 import { foldPath, type PathScope } from './path-roots.js';
 import { ScopeStack, type CallContext, type ClassEntry, type FunctionInfo } from './scopes.js';
-import { callbackName, delayText, foldDelay, isBoundingTimer, isDateDelay, recogniseTimer, timerStore } from './timers.js';
+import { callbackName, delayText, foldDelay, isBoundingTimer, isDateDelay, recogniseTimer, storedIdentifier, timerStore } from './timers.js';
 import {
   climbWrappers,
   dottedName,
@@ -164,6 +164,8 @@ class FileWalker {
   private readonly uploads = new Map<ModuleBinding, UploadSite>();
   private readonly crossFileUploadRoutes: CrossFileUploadRoute[] = [];
   private readonly pendingQueueLabels: PendingQueueLabel[] = [];
+  /** Timers assigned to a variable, so a later `timers.set(id, handle)` marks where they are kept. */
+  private readonly timerHandles = new Map<ts.Node, TimerCall>();
   /** Env schemas of this file by binding name, so `schema.superRefine(…)` keeps their keys. */
   private readonly schemaKeys = new Map<string, readonly SchemaKey[]>();
   private readonly classes = new Map<ts.Node, ClassEntry>();
@@ -504,6 +506,7 @@ class FileWalker {
     this.recordSignalHandler(call);
     this.recordListen(call);
     this.recordTimer(call);
+    if (this.timerHandles.size > 0) this.recordStoredTimer(call);
     const route = routeRegistration(call);
     if (route !== undefined) this.facts.routes.push({ ...this.span(call), ...route });
     const parsed = parsedSchemaName(call) ?? this.recordEnvalidSchema(call);
@@ -899,6 +902,16 @@ class FileWalker {
     if (store !== undefined) site.storedIn = store;
     if (timer.promise || isBoundingTimer(call, timer.callback)) site.bounded = true;
     this.facts.timers.push(site);
+    if (climbWrappers(call).parent?.kind === K.VariableDeclaration) this.timerHandles.set(call, site);
+  }
+
+  /** `const handle = setTimeout(…); timers.set(id, handle)`: the timer is kept in `timers`. */
+  private recordStoredTimer(call: ts.CallExpression): void {
+    const stored = storedIdentifier(call);
+    const entry = stored === undefined ? undefined : this.scopes.lookup(stored.value.text);
+    if (stored === undefined || entry?.kind !== 'local' || entry.init === undefined) return;
+    const timer = this.timerHandles.get(skipWrappers(entry.init));
+    if (timer !== undefined) timer.storedIn ??= stored.store;
   }
 
   private readonly timerLookup = (name: string): { module: string; name: string } | 'local' | undefined => {
