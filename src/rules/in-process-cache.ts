@@ -75,6 +75,19 @@ function inProcessCache(call: LibraryCall): string | undefined {
   }
 }
 
+/**
+ * `CacheModule.register()` (`@nestjs/cache-manager`, or `@nestjs/common` up to Nest 8) with no
+ * `store`: cache-manager's memory store behind every `CACHE_MANAGER` injection and `CacheInterceptor`.
+ * `registerAsync` counts when its factory is written inline and names no store.
+ */
+function nestMemoryCache(call: LibraryCall): boolean {
+  if ((call.module !== '@nestjs/cache-manager' && call.module !== '@nestjs/common') || call.imported !== 'CacheModule' || call.isNew) return false;
+  if (call.member === 'register') return call.optionsUnknown !== true && (call.options?.store === undefined || call.options.store === "'memory'") && call.options?.stores === undefined;
+  if (call.member !== 'registerAsync') return false;
+  const factory = call.options?.useFactory;
+  return factory !== undefined && factory.length < 200 && !/\bstores?\b/.test(factory) && !SHARED_STORE.test(factory);
+}
+
 /** memory-cache's module is itself a cache: `cache.put(k, v)` on the import fills the process-wide one. */
 function isMemoryCacheSingleton(call: LibraryCall): boolean {
   return call.module === 'memory-cache' && !call.isNew && ANY_EXPORT.has(call.imported);
@@ -111,6 +124,15 @@ export default defineSourceRule({
         if (uses.invalidations.length === 0 && !expires && nameWords(binding.name).some((word) => MEMO_WORD.test(word))) continue;
         const finding = grade(`\`${binding.name}\` (${what})`, binding.name, uses.invalidations, file, suffix);
         if (finding !== undefined) report({ location: call, ...finding });
+      }
+      for (const call of file.libraryCalls) {
+        if (!nestMemoryCache(call)) continue;
+        report({
+          location: call,
+          message:
+            `\`CacheModule.${call.member!}()\` names no \`store\`, so every \`CACHE_MANAGER\` injection and \`CacheInterceptor\` uses cache-manager's memory store in each pod: ` +
+            `replicas fill and expire their own copies, and a \`del()\` in a write handler reaches one pod only${suffix}.`,
+        });
       }
       // memory-cache's process-wide cache: one finding per file that fills it, at its first fill.
       const firstPut = file.libraryCalls.find((call) => isMemoryCacheSingleton(call) && call.member === 'put' && call.time === 'runtime');
