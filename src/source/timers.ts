@@ -150,7 +150,8 @@ export function storedIdentifier(call: ts.CallExpression): { store: string; valu
   return value.kind === K.Identifier && store !== undefined ? { store, value: value as ts.Identifier } : undefined;
 }
 
-const SETTLERS = new Set(['reject', 'resolve', 'abort', 'destroy', 'cancel']);
+/** What a timeout does to the request, promise or connection in flight; it dies with that anyway. */
+const SETTLERS = new Set(['reject', 'resolve', 'abort', 'destroy', 'cancel', 'close', 'end', 'disconnect', 'terminate']);
 
 /**
  * `setTimeout(…).unref()`, or a callback that only settles or aborts what is in flight
@@ -161,10 +162,20 @@ export function isBoundingTimer(call: ts.CallExpression, callback: ts.Expression
   const parent = outer.parent;
   if (parent?.kind === K.PropertyAccessExpression && (parent as ts.PropertyAccessExpression).name.text === 'unref') return true;
   if (callback === undefined) return false;
-  if (callback.kind === K.Identifier) return SETTLERS.has((callback as ts.Identifier).text);
+  if (callback.kind === K.Identifier) return SETTLERS.has((callback as ts.Identifier).text) || isExecutorParameter(call, (callback as ts.Identifier).text);
   if (!isFunctionLike(callback)) return false;
   const calls = bodyCalls(callback.body);
   return calls !== undefined && calls.length > 0 && calls.every((name) => SETTLERS.has(name.slice(name.lastIndexOf('.') + 1)));
+}
+
+/** `new Promise((r) => setTimeout(r, ms))`: the callback settles the promise the caller awaits. */
+function isExecutorParameter(call: ts.CallExpression, name: string): boolean {
+  let node: ts.Node | undefined = call.parent;
+  for (let step = 0; node !== undefined && step < 4 && !isFunctionLike(node); step++) node = node.parent;
+  if (node === undefined || !isFunctionLike(node)) return false;
+  const owner = climbWrappers(node).parent;
+  if (owner?.kind !== K.NewExpression || dottedName((owner as ts.NewExpression).expression) !== 'Promise') return false;
+  return node.parameters.some((parameter) => parameter.name.kind === K.Identifier && parameter.name.text === name);
 }
 
 /** What the callback runs, for messages: `expireReservation()`, when it is one call (or a named function). */
