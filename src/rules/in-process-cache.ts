@@ -193,7 +193,7 @@ function grade(
     : '';
   return {
     severity: 'P2',
-    message: `${name} lives in each pod: every replica fills and expires its own copy, so two requests can see different versions of an entry until it expires, and a restart starts cold${where}${suffix}.`,
+    message: `${name} lives in each pod: every replica fills and expires its own copy, so two requests can see different versions of an entry until it expires or is evicted, and a restart starts cold${where}${suffix}.`,
   };
 }
 
