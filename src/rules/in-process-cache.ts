@@ -9,7 +9,7 @@
 // - a memoiser: never invalidated, no expiry option, and named for what it memoises (`compiled`,
 //   `rendered`, `memo`…). Whether the key derives only from the input is beyond a syntactic look,
 //   so the name carries the intent; every replica computes the same values, so nothing diverges;
-// - a cache invalidated only from listeners (`subscriber.on('message', key => cache.del(key))`):
+// - a cache invalidated only from Redis pub/sub (`subscriber.on('message', key => cache.del(key))`):
 //   a message every replica receives is the fix for the stale-entry problem, not the problem;
 // - a cache created inside a function (per request or per job): nothing is shared across requests.
 import type { RelatedLocation } from '../findings.js';
@@ -17,7 +17,7 @@ import { scaledOut } from '../link/describe.js';
 import { defineSourceRule } from '../rule.js';
 import type { LibraryCall, ModuleBinding, ReadSite, Site, SourceFileFacts } from '../source/app-model.js';
 import { handlerText } from '../source/call-graph.js';
-import { handlerKind, servesOnePod } from '../source/handler-kinds.js';
+import { isBroadcast, servesOnePod } from '../source/handler-kinds.js';
 
 /** Calls that drop entries: node-cache `del`/`flushAll`, lru-cache `delete`/`clear`, cache-manager `del`/`reset`/`clear`. */
 const INVALIDATING = new Set(['del', 'mdel', 'delete', 'clear', 'flushAll', 'reset', 'purgeStale']);
@@ -178,13 +178,13 @@ function grade(
     return {
       severity: 'P1',
       message:
-        `${name} is invalidated by ${join(calls)}, which runs in one pod only: the other replicas keep their copy and serve the old entry until its TTL runs out${suffix} ` +
+        `${name} is invalidated by ${join(calls)}, which run${byRequests.length === 1 ? 's' : ''} in one pod only: the other replicas keep their copy and serve the old entry until its TTL runs out${suffix} ` +
         '(P1: a write is not seen by every replica).',
       related: byRequests.map(({ site, method }) => ({ file: site.file, line: site.line, message: `${receiver}.${method}() in ${handlerText(site)!}` })),
     };
   }
   const unlabelled = invalidations.map(({ site }) => site).filter((site) => site.handlers === undefined);
-  if (invalidations.length > 0 && unlabelled.length === 0 && invalidations.every(({ site }) => site.handlers!.every((ref) => handlerKind(ref) === 'listener'))) {
+  if (invalidations.length > 0 && unlabelled.length === 0 && invalidations.every(({ site }) => site.handlers!.every(isBroadcast))) {
     // Invalidated from messages every replica receives: the broadcast is already there.
     return undefined;
   }
