@@ -59,19 +59,35 @@ export function recogniseTimer(call: ts.CallExpression, lookup: TimerLookup): Ti
   return match;
 }
 
-/** The delay in milliseconds, when literals, `* + - /`, parentheses and constants fold to a number. */
+/**
+ * The delay in milliseconds, when literals, `* + - /`, parentheses and constants fold to a number.
+ * A configurable delay folds to its fallback (`Number(process.env.HOLD_MS ?? 900000)`, `… || '900000'`):
+ * what runs wherever the variable is not set.
+ */
 export function foldDelay(node: ts.Expression, constant: ConstantLookup, depth = 0): number | undefined {
   if (depth > 8) return undefined;
   const bare = skipWrappers(node);
   switch (bare.kind) {
     case K.NumericLiteral:
       return Number((bare as ts.NumericLiteral).text.replace(/_/g, ''));
+    case K.StringLiteral: {
+      const text = (bare as ts.StringLiteral).text.trim();
+      return /^\d+$/.test(text) ? Number(text) : undefined;
+    }
+    case K.CallExpression: {
+      const call = bare as ts.CallExpression;
+      const callee = dottedName(call.expression);
+      const numeric = callee === 'Number' || callee === 'parseInt' || callee === 'Number.parseInt' || callee === 'parseFloat';
+      return numeric && call.arguments[0] !== undefined ? foldDelay(call.arguments[0], constant, depth + 1) : undefined;
+    }
     case K.Identifier: {
       const init = constant((bare as ts.Identifier).text);
       return init === undefined ? undefined : foldDelay(init, constant, depth + 1);
     }
     case K.BinaryExpression: {
       const binary = bare as ts.BinaryExpression;
+      const operator = binary.operatorToken.kind;
+      if (operator === K.QuestionQuestionToken || operator === K.BarBarToken) return foldDelay(binary.left, constant, depth + 1) ?? foldDelay(binary.right, constant, depth + 1);
       const left = foldDelay(binary.left, constant, depth + 1);
       const right = left === undefined ? undefined : foldDelay(binary.right, constant, depth + 1);
       if (left === undefined || right === undefined) return undefined;
