@@ -2,6 +2,7 @@
 // The delay is folded from numeric literals, arithmetic and constants the caller resolves; a delay
 // computed from a date (`expiresAt.getTime() - Date.now()`) is marked as such.
 import { ts } from 'ts-morph';
+import type { ModuleBinding, TimerCall } from './app-model.js';
 import { climbWrappers, dottedName, isFunctionLike, nodeText, skipWrappers } from './syntax.js';
 
 const K = ts.SyntaxKind;
@@ -155,6 +156,27 @@ export function timerStore(call: ts.CallExpression): string | undefined {
     if (left.kind === K.ElementAccessExpression) return dottedName((left as ts.ElementAccessExpression).expression);
   }
   return undefined;
+}
+
+/**
+ * `export const HOLD_MS = 15 * 60 * 1000` in one file, `setTimeout(expire, HOLD_MS)` in another:
+ * the exporter's numbers by export name, and the timers waiting for one (joined in build-app-model).
+ */
+export interface DelayLinks {
+  exported: Map<string, number>;
+  imported: { timer: TimerCall; specifier: string; name: string }[];
+}
+
+/** The exported module-level constants that fold to a number. */
+export function exportedNumbers(exports: ReadonlyMap<string, { binding: ModuleBinding } | object>, constant: ConstantLookup): Map<string, number> {
+  const numbers = new Map<string, number>();
+  for (const [as, target] of exports) {
+    if (!('binding' in target) || target.binding.declarationKind !== 'const') continue;
+    const initializer = constant(target.binding.name);
+    const value = initializer === undefined ? undefined : foldDelay(initializer, constant);
+    if (value !== undefined) numbers.set(as, value);
+  }
+  return numbers;
 }
 
 /** `timers.set(id, handle)`: the collection and the identifier stored, for a handle declared first (`const handle = setTimeout(…)`). */

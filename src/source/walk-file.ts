@@ -32,7 +32,7 @@ import { moduleImportCalls } from './nest-modules.js';
 import { classifyUse, confirmMutation, type Use } from './mutations.js';
 import { foldPath, type PathScope } from './path-roots.js';
 import { ScopeStack, type CallContext, type ClassEntry, type FunctionInfo } from './scopes.js';
-import { callbackName, delayText, foldDelay, isBoundingTimer, isDateDelay, recogniseTimer, storedIdentifier, timerStore } from './timers.js';
+import { callbackName, delayText, exportedNumbers, foldDelay, isBoundingTimer, isDateDelay, recogniseTimer, storedIdentifier, timerStore, type DelayLinks } from './timers.js';
 import {
   climbWrappers,
   dottedName,
@@ -129,6 +129,8 @@ export interface FileWalk {
   uploads: Map<ModuleBinding, UploadSite>;
   crossFileUploadRoutes: CrossFileUploadRoute[];
   pendingQueueLabels: PendingQueueLabel[];
+  /** Exported numeric constants and timers whose delay is one imported from a relative module (timers.ts). */
+  delays: DelayLinks;
 }
 
 interface Context {
@@ -167,6 +169,7 @@ class FileWalker {
   private readonly pendingQueueLabels: PendingQueueLabel[] = [];
   /** Timers assigned to a variable, so a later `timers.set(id, handle)` marks where they are kept. */
   private readonly timerHandles = new Map<ts.Node, TimerCall>();
+  private readonly importedDelays: DelayLinks['imported'] = [];
   /** Env schemas of this file by binding name, so `schema.superRefine(…)` keeps their keys. */
   private readonly schemaKeys = new Map<string, readonly SchemaKey[]>();
   private readonly classes = new Map<ts.Node, ClassEntry>();
@@ -212,6 +215,7 @@ class FileWalker {
       uploads: this.uploads,
       crossFileUploadRoutes: this.crossFileUploadRoutes,
       pendingQueueLabels: this.pendingQueueLabels,
+      delays: { exported: exportedNumbers(this.exports, this.constantInitializer), imported: this.importedDelays },
     };
   }
 
@@ -895,6 +899,8 @@ class FileWalker {
     if (timer.delay !== undefined) {
       const ms = foldDelay(timer.delay, this.constantInitializer);
       if (ms !== undefined) site.delayMs = ms;
+      const imported = ms === undefined ? this.relativeImport(skipWrappers(timer.delay)) : undefined;
+      if (imported !== undefined) this.importedDelays.push({ timer: site, specifier: imported.module, name: imported.name });
       if (isDateDelay(timer.delay)) site.delayFromDate = true;
       site.delayText = delayText(timer.delay, this.sourceFile);
     }
