@@ -137,7 +137,7 @@ export default defineSourceRule({
       // memory-cache's process-wide cache: one finding per file that fills it, at its first fill.
       const firstPut = file.libraryCalls.find((call) => isMemoryCacheSingleton(call) && call.member === 'put' && call.time === 'runtime');
       if (firstPut !== undefined) {
-        const finding = grade('memory-cache\'s process-wide cache', 'cache', singletonInvalidations, file, suffix);
+        const finding = grade('memory-cache\'s process-wide cache', undefined, singletonInvalidations, file, suffix);
         if (finding !== undefined) report({ location: firstPut, ...finding });
       }
     }
@@ -164,23 +164,27 @@ function cacheUses(binding: ModuleBinding): CacheUses {
   return uses;
 }
 
-/** The level and message, from where the cache is invalidated; undefined when only listeners invalidate it. */
+/**
+ * The level and message, from where the cache is invalidated; undefined when only Redis pub/sub
+ * deliveries invalidate it. `receiver` names the binding in `productCache.del()`.
+ */
 function grade(
   name: string,
-  receiver: string,
+  receiver: string | undefined,
   invalidations: readonly Invalidation[],
   file: SourceFileFacts,
   suffix: string,
 ): { severity: 'P1' | 'P2'; message: string; related?: RelatedLocation[] } | undefined {
   const byRequests = invalidations.filter(({ site }) => site.handlers?.some(servesOnePod) === true);
   if (byRequests.length > 0) {
-    const calls = [...new Set(byRequests.map(({ site, method }) => `\`${receiver}.${method}()\` in \`${handlerText(site)!}\``))].sort();
+    const callText = (method: string): string => (receiver === undefined ? `${method}()` : `${receiver}.${method}()`);
+    const calls = [...new Set(byRequests.map(({ site, method }) => `\`${callText(method)}\` in \`${handlerText(site)!}\``))].sort();
     return {
       severity: 'P1',
       message:
         `${name} is invalidated by ${join(calls)}, which run${byRequests.length === 1 ? 's' : ''} in one pod only: the other replicas keep their copy and serve the old entry until its TTL runs out${suffix} ` +
         '(P1: a write is not seen by every replica).',
-      related: byRequests.map(({ site, method }) => ({ file: site.file, line: site.line, message: `${receiver}.${method}() in ${handlerText(site)!}` })),
+      related: byRequests.map(({ site, method }) => ({ file: site.file, line: site.line, message: `${callText(method)} in ${handlerText(site)!}` })),
     };
   }
   const unlabelled = invalidations.map(({ site }) => site).filter((site) => site.handlers === undefined);
