@@ -2,8 +2,11 @@
 import fileLogging from './file-logging.js';
 import hardcodedEndpoint from './hardcoded-endpoint.js';
 import inMemoryState from './in-memory-state.js';
+import inProcessCache from './in-process-cache.js';
+import inProcessLock from './in-process-lock.js';
 import inProcessScheduler from './in-process-scheduler.js';
 import listenPort from './listen-port.js';
+import longTimer from './long-timer.js';
 import localFsPersistence from './local-fs-persistence.js';
 import memoryRateLimit from './memory-rate-limit.js';
 import memorySession from './memory-session.js';
@@ -17,6 +20,6 @@ import templatePlaceholder from './template-placeholder.js';
 import workerConfig from './worker-config.js';
 
 // `as const` keeps each rule's id and options type: `defineConfig` is typed from this list.
-export const sourceRules = [fileLogging, inMemoryState, inProcessScheduler, localFsPersistence, memoryRateLimit, memorySession, moduleCrypto, noGracefulShutdown, singleConnection, workerConfig] as const;
+export const sourceRules = [fileLogging, inMemoryState, inProcessCache, inProcessLock, inProcessScheduler, localFsPersistence, longTimer, memoryRateLimit, memorySession, moduleCrypto, noGracefulShutdown, singleConnection, workerConfig] as const;
 
 export const crossRules = [hardcodedEndpoint, listenPort, missingBackingService, probeRoute, requiredEnv, templatePlaceholder] as const;

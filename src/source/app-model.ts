@@ -84,7 +84,17 @@ export interface ModuleBinding {
   /** Mutation sites, in this file and in files that import the binding. */
   mutations: MutationSite[];
   /** Reads of the binding outside its declaration, in this file and in importers. */
-  reads: Site[];
+  reads: ReadSite[];
+}
+
+/** A read of a module binding, with what the code does with it when a rule asks (binding-uses.ts). */
+export interface ReadSite extends Site {
+  /** The method called on the binding: `cache.del(key)` → `del`, `mutex.runExclusive(…)` → `runExclusive`. */
+  method?: string;
+  /** `if (isExporting) return …`: the binding is the whole test of an `if` that leaves (return or throw). */
+  exitGuard?: true;
+  /** `mutex.runExclusive(() => client ??= connect())`: the callback only fills a variable that is unset. */
+  lazyInit?: true;
 }
 
 /** Where a filesystem path points, folded from template strings, `path.join`/`resolve` and concatenation. */
@@ -197,6 +207,31 @@ export interface LibraryCall extends Site {
   longWork?: string;
   /** The module binding the result is stored in: `running.set(id, child)` with `const child = spawn(…)`. */
   storedIn?: string;
+  /** `assignedTo` is a module-level binding (`const cache = new NodeCache()` at the top of a file), shared by every request. */
+  moduleLevel?: true;
+}
+
+/**
+ * `setTimeout(fn, ms)` (global, `timers`, or `timers/promises`' `setTimeout(ms)`) and
+ * `setInterval`, with the delay folded where the code spells it out (timers.ts).
+ */
+export interface TimerCall extends Site {
+  api: 'setTimeout' | 'setInterval';
+  /** The delay in milliseconds, folded from literals, products and constants: `15 * 60 * 1000` → 900000. */
+  delayMs?: number;
+  /** The delay is computed from a date: `expiresAt.getTime() - Date.now()`. */
+  delayFromDate?: true;
+  /** The delay as written, for messages. */
+  delayText?: string;
+  /** What the timer runs, when it is a named call: `expireReservation()`. */
+  callback?: string;
+  /** The collection the timer handle is kept in: `timers.set(id, setTimeout(…))`, `timers[id] = setTimeout(…)`. */
+  storedIn?: string;
+  /**
+   * `.unref()`ed, a callback that only rejects, resolves or aborts, or a `timers/promises` sleep:
+   * a timeout bounding the work in flight, not work of its own.
+   */
+  bounded?: true;
 }
 
 /** A key of an env schema (`DATABASE_URL: z.string()`); required unless `.optional()`, `.default()`… */
@@ -245,6 +280,8 @@ export interface SourceFileFacts {
   generatedKeys: GeneratedKey[];
   /** Arguments passed where a stable key, secret or IV belongs: `jwt.sign(payload, KEY)`, `session({ secret })`. */
   keySinks: KeySink[];
+  /** `setTimeout`/`setInterval` calls. */
+  timers: TimerCall[];
 }
 
 /** A random value written where a module binding (or a property of one) is declared. */

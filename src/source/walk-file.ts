@@ -19,10 +19,12 @@ import type {
   Site,
   SiteTime,
   SourceFileFacts,
+  TimerCall,
 } from './app-model.js';
 import type { Span } from '../findings.js';
 import { hostOption, parseClientUrl, valueSource } from './connections.js';
 import { declaredKeys, generatedArgument, isStableArgument, mayBeSink, sinkArguments, type Lookup } from './crypto-keys.js';
+import { describeRead } from './binding-uses.js';
 import { envContext } from './env-reads.js';
 import { enclosingBranch } from './branches.js';
 import { envalidKeys, parsedSchemaName, schemaKeys, type SchemaKey } from './env-schemas.js';
@@ -30,10 +32,12 @@ import { multerStorage, recogniseFsCall, recogniseUploadDestination, type FsImpo
 import { callbackRole, callHandlerLabel, isImmediatelyInvoked, newHandlerLabel, routeRegistration, uploadMiddlewareOwner, workerQueue } from './handlers.js';
 import { initializerKind, isReadonlyDeclaration } from './initializers.js';
 import { isRecordedLibrary } from './library-modules.js';
+import { moduleImportCalls } from './nest-modules.js';
 import { classifyUse, confirmMutation, type Use } from './mutations.js';
 import { foldPath, type PathScope } from './path-roots.js';
 import { processorLongWork, promisifiedImport, storedValues } from './queue-workers.js';
 import { ScopeStack, type CallContext, type ClassEntry, type FunctionInfo } from './scopes.js';
+import { callbackName, delayText, exportedNumbers, foldDelay, isBoundingTimer, isDateDelay, recogniseTimer, storedIdentifier, timerStore, type DelayLinks } from './timers.js';
 import {
   climbWrappers,
   dottedName,
@@ -130,6 +134,8 @@ export interface FileWalk {
   uploads: Map<ModuleBinding, UploadSite>;
   crossFileUploadRoutes: CrossFileUploadRoute[];
   pendingQueueLabels: PendingQueueLabel[];
+  /** Exported numeric constants and timers whose delay is one imported from a relative module (timers.ts). */
+  delays: DelayLinks;
 }
 
 interface Context {
@@ -169,6 +175,9 @@ class FileWalker {
   private readonly uploads = new Map<ModuleBinding, UploadSite>();
   private readonly crossFileUploadRoutes: CrossFileUploadRoute[] = [];
   private readonly pendingQueueLabels: PendingQueueLabel[] = [];
+  /** Timers assigned to a variable, so a later `timers.set(id, handle)` marks where they are kept. */
+  private readonly timerHandles = new Map<ts.Node, TimerCall>();
+  private readonly importedDelays: DelayLinks['imported'] = [];
   /** Env schemas of this file by binding name, so `schema.superRefine(…)` keeps their keys. */
   private readonly schemaKeys = new Map<string, readonly SchemaKey[]>();
   private readonly classes = new Map<ts.Node, ClassEntry>();
@@ -191,7 +200,7 @@ class FileWalker {
     private readonly sourceFile: ts.SourceFile,
     private readonly file: string,
   ) {
-    this.facts = { path: file, bindings: [], fsCalls: [], envReads: [], connections: [], envSchemas: [], envSchemaParses: [], listens: [], routes: [], libraryCalls: [], signalHandlers: [], moduleSpecifiers: [], localImports: [], failureListeners: [], generatedKeys: [], keySinks: [] };
+    this.facts = { path: file, bindings: [], fsCalls: [], envReads: [], connections: [], envSchemas: [], envSchemaParses: [], listens: [], routes: [], libraryCalls: [], signalHandlers: [], moduleSpecifiers: [], localImports: [], failureListeners: [], generatedKeys: [], keySinks: [], timers: [] };
     this.current = sourceFile;
     this.lineStarts = sourceFile.getLineStarts();
   }
@@ -214,6 +223,7 @@ class FileWalker {
       uploads: this.uploads,
       crossFileUploadRoutes: this.crossFileUploadRoutes,
       pendingQueueLabels: this.pendingQueueLabels,
+      delays: { exported: exportedNumbers(this.exports, this.constantInitializer), imported: this.importedDelays },
     };
   }
 
@@ -426,6 +436,7 @@ class FileWalker {
 
   private onClass(node: ts.ClassLikeDeclaration): void {
     const entry = this.classes.get(node);
+    for (const call of moduleImportCalls(node)) this.recordLibraryCall(call, false);
     for (const clause of node.heritageClauses ?? []) {
       for (const type of clause.types) this.visit(type.expression);
     }
@@ -513,6 +524,8 @@ class FileWalker {
     this.recordStoredChild(call);
     this.recordSignalHandler(call);
     this.recordListen(call);
+    this.recordTimer(call);
+    if (this.timerHandles.size > 0) this.recordStoredTimer(call);
     const route = routeRegistration(call);
     if (route !== undefined) this.facts.routes.push({ ...this.span(call), ...route });
     const parsed = parsedSchemaName(call) ?? this.recordEnvalidSchema(call);
@@ -749,6 +762,7 @@ class FileWalker {
     const confirmed = confirmMutation(binding.initializer, use.mutation);
     const site = this.site(confirmed === undefined ? reference : use.node);
     if (confirmed === undefined) {
+      describeRead(site, reference);
       binding.reads.push(site);
       return;
     }
@@ -767,6 +781,7 @@ class FileWalker {
     }
     const use = classifyUse(identifier);
     const record: CrossFileUse = { specifier, name, use: { site: this.site(use.node), mutation: use.mutation } };
+    if (use.mutation === undefined) describeRead(record.use.site, identifier);
     const member = memberAccess(identifier);
     if (member === undefined) {
       if (name === '*') record.whole = true;
@@ -891,11 +906,14 @@ class FileWalker {
       }
       site.options = values;
     }
-    // `const conn = await amqp.connect(url)` and `client = new Client()` assign the result too.
+    // `const conn = await amqp.connect(url)`, `const cache = await caching('memory')` and `client = new Client()` assign the result too.
     let outer = climbWrappers(call);
     if (outer.parent?.kind === K.AwaitExpression) outer = climbWrappers(outer.parent);
     const parent = outer.parent;
-    if (parent?.kind === K.VariableDeclaration && (parent as ts.VariableDeclaration).name.kind === K.Identifier) site.assignedTo = ((parent as ts.VariableDeclaration).name as ts.Identifier).text;
+    if (parent?.kind === K.VariableDeclaration && (parent as ts.VariableDeclaration).name.kind === K.Identifier) {
+      site.assignedTo = ((parent as ts.VariableDeclaration).name as ts.Identifier).text;
+      if (this.scopes.depth === 1) site.moduleLevel = true;
+    }
     if (parent?.kind === K.BinaryExpression && (parent as ts.BinaryExpression).operatorToken.kind === K.EqualsToken && (parent as ts.BinaryExpression).right === outer) {
       const target = dottedName((parent as ts.BinaryExpression).left);
       if (target !== undefined) site.assignedTo = target;
@@ -981,6 +999,49 @@ class FileWalker {
       else this.pendingStores.set(call, binding.name);
     }
   }
+
+  /** `setTimeout(fn, ms)` and `setInterval`, with the delay folded through this file's constants. */
+  private recordTimer(call: ts.CallExpression): void {
+    const timer = recogniseTimer(call, this.timerLookup);
+    if (timer === undefined) return;
+    const site = this.site(call) as TimerCall;
+    site.api = timer.api;
+    if (timer.delay !== undefined) {
+      const ms = foldDelay(timer.delay, this.constantInitializer);
+      if (ms !== undefined) site.delayMs = ms;
+      const imported = ms === undefined ? this.relativeImport(skipWrappers(timer.delay)) : undefined;
+      if (imported !== undefined) this.importedDelays.push({ timer: site, specifier: imported.module, name: imported.name });
+      if (isDateDelay(timer.delay)) site.delayFromDate = true;
+      site.delayText = delayText(timer.delay, this.sourceFile);
+    }
+    const callback = callbackName(timer.callback);
+    if (callback !== undefined) site.callback = callback;
+    const store = timerStore(call);
+    if (store !== undefined) site.storedIn = store;
+    if (timer.promise || isBoundingTimer(call, timer.callback)) site.bounded = true;
+    this.facts.timers.push(site);
+    if (climbWrappers(call).parent?.kind === K.VariableDeclaration) this.timerHandles.set(call, site);
+  }
+
+  /** `const handle = setTimeout(…); timers.set(id, handle)`: the timer is kept in `timers`. */
+  private recordStoredTimer(call: ts.CallExpression): void {
+    const stored = storedIdentifier(call);
+    const entry = stored === undefined ? undefined : this.scopes.lookup(stored.value.text);
+    if (stored === undefined || entry?.kind !== 'local' || entry.init === undefined) return;
+    const timer = this.timerHandles.get(skipWrappers(entry.init));
+    if (timer !== undefined) timer.storedIn ??= stored.store;
+  }
+
+  private readonly timerLookup = (name: string): { module: string; name: string } | 'local' | undefined => {
+    const entry = this.scopes.lookup(name);
+    if (entry === undefined) return undefined;
+    return entry.kind === 'import' ? { module: entry.module, name: entry.name } : 'local';
+  };
+
+  private readonly constantInitializer = (name: string): ts.Expression | undefined => {
+    const entry = this.scopes.lookup(name);
+    return (entry?.kind === 'binding' || entry?.kind === 'local') && entry.isConst ? entry.init : undefined;
+  };
 
   /**
    * `app.listen(port)`, `app.listen(Number(process.env.PORT ?? 3000))`, `fastify.listen({ port })`,
