@@ -5,6 +5,7 @@ import inMemoryState from './in-memory-state.js';
 import inProcessScheduler from './in-process-scheduler.js';
 import listenPort from './listen-port.js';
 import localFsPersistence from './local-fs-persistence.js';
+import loopbackListen from './loopback-listen.js';
 import memoryRateLimit from './memory-rate-limit.js';
 import memorySession from './memory-session.js';
 import noGracefulShutdown from './no-graceful-shutdown.js';
@@ -14,6 +15,6 @@ import requiredEnv from './required-env.js';
 import templatePlaceholder from './template-placeholder.js';
 
 // `as const` keeps each rule's id and options type: `defineConfig` is typed from this list.
-export const sourceRules = [fileLogging, inMemoryState, inProcessScheduler, localFsPersistence, memoryRateLimit, memorySession, noGracefulShutdown] as const;
+export const sourceRules = [fileLogging, inMemoryState, inProcessScheduler, localFsPersistence, loopbackListen, memoryRateLimit, memorySession, noGracefulShutdown] as const;
 
 export const crossRules = [hardcodedEndpoint, listenPort, missingBackingService, probeRoute, requiredEnv, templatePlaceholder] as const;

@@ -143,11 +143,32 @@ export interface Connection extends Site {
   text: string;
 }
 
+/**
+ * The interface a `listen` call binds, as written: `absent` (no host given), a literal
+ * (`'127.0.0.1'`), a variable with its literal fallback (`process.env.HOST ?? '0.0.0.0'`), or an
+ * expression this reader does not follow (a parameter, a conditional, a unix socket path).
+ */
+export type ListenHost =
+  | { kind: 'absent' }
+  | { kind: 'literal'; value: string }
+  | { kind: 'env'; name: string; fallback?: string }
+  | { kind: 'other' };
+
 /** `app.listen(port)`, `server.listen({ port })`: where the process accepts connections. */
 export interface Listen extends Site {
   /** The literal port, or the fallback used when `portEnv` is unset. */
   port?: number;
   portEnv?: string;
+  /** The host argument or `host` option; undefined on listens recorded before hosts were read. */
+  host?: ListenHost;
+  /** Where the host is written, when it is. */
+  hostLocation?: Span;
+  /**
+   * The receiver is a Fastify instance: `fastify()`/`Fastify()` from the `fastify` module (resolved
+   * by import, never by local name), or a Nest app created over `new FastifyAdapter()`. Fastify
+   * binds loopback when no host is given.
+   */
+  fastify?: boolean;
 }
 
 /** A route the code registers (`GET /healthz`), or a mount point (`USE /api`) that serves everything under it. */

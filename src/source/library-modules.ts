@@ -12,6 +12,8 @@ export const LIBRARY_MODULES: ReadonlySet<string> = new Set([
   'winston', 'winston-daily-rotate-file', 'pino', 'rotating-file-stream',
   // no-graceful-shutdown
   'bullmq', '@godaddy/terminus', 'http-terminator', 'lightship', 'http-graceful-shutdown', 'stoppable', 'close-with-grace',
+  // loopback-listen
+  '@hapi/hapi', 'hapi',
 ]);
 
 /** NestJS's own packages (`app.enableShutdownHooks()` and the like). */

@@ -26,6 +26,7 @@ import { multerStorage, recogniseFsCall, recogniseUploadDestination, type FsImpo
 import { callbackRole, callHandlerLabel, isImmediatelyInvoked, newHandlerLabel, routeRegistration, uploadMiddlewareOwner, workerQueue } from './handlers.js';
 import { initializerKind, isReadonlyDeclaration } from './initializers.js';
 import { isRecordedLibrary } from './library-modules.js';
+import { isFastifyReceiver, listenArguments } from './listen-host.js';
 import { classifyUse, confirmMutation, type Use } from './mutations.js';
 import { foldPath, type PathScope } from './path-roots.js';
 import { ScopeStack, type CallContext, type ClassEntry, type FunctionInfo } from './scopes.js';
@@ -872,23 +873,25 @@ class FileWalker {
 
   /**
    * `app.listen(port)`, `app.listen(Number(process.env.PORT ?? 3000))`, `fastify.listen({ port })`,
-   * with `port` a const of this file followed to its initializer.
+   * with `port` a const of this file followed to its initializer; the host it binds and whether the
+   * receiver is a Fastify instance are read in listen-host.ts.
    */
   private recordListen(call: ts.CallExpression): void {
     if (call.expression.kind !== K.PropertyAccessExpression || (call.expression as ts.PropertyAccessExpression).name.text !== 'listen') return;
-    let argument = call.arguments[0] === undefined ? undefined : skipWrappers(call.arguments[0]);
-    if (argument?.kind === K.ObjectLiteralExpression) {
-      const property = (argument as ts.ObjectLiteralExpression).properties.find((candidate) => candidate.name !== undefined && candidate.name.kind === K.Identifier && candidate.name.text === 'port');
-      argument = property?.kind === K.PropertyAssignment ? skipWrappers(property.initializer) : property?.kind === K.ShorthandPropertyAssignment ? property.name : undefined;
-    }
+    const { port: portArgument, host, hostNode } = listenArguments(call, this.pathScope, this.scopes.depth);
+    let argument = portArgument === undefined ? undefined : skipWrappers(portArgument);
     if (argument?.kind === K.Identifier) argument = this.pathScope.constInitializer((argument as ts.Identifier).text, this.scopes.depth)?.init;
     const source = argument === undefined ? undefined : valueSource(argument);
-    if (source === undefined) return;
-    const port = source.literal === undefined ? undefined : Number(source.literal);
+    const port = source?.literal === undefined ? undefined : Number(source.literal);
+    const fastify = isFastifyReceiver((call.expression as ts.PropertyAccessExpression).expression, this.pathScope, this.scopes.depth);
     const listen = this.site(call) as Listen;
     if (port !== undefined && Number.isInteger(port)) listen.port = port;
-    if (source.env !== undefined) listen.portEnv = source.env;
-    if (listen.port === undefined && listen.portEnv === undefined) return;
+    if (source?.env !== undefined) listen.portEnv = source.env;
+    // A call with neither a port nor a host nor a Fastify receiver is some other `listen`.
+    if (listen.port === undefined && listen.portEnv === undefined && host.kind !== 'literal' && host.kind !== 'env' && !fastify) return;
+    listen.host = host;
+    if (hostNode !== undefined) listen.hostLocation = this.span(hostNode);
+    if (fastify) listen.fastify = true;
     this.facts.listens.push(listen);
   }
 
