@@ -23,7 +23,7 @@ import { hostOption, parseClientUrl, valueSource } from './connections.js';
 import { envContext } from './env-reads.js';
 import { parsedSchemaName, schemaKeys, type SchemaKey } from './env-schemas.js';
 import { multerStorage, recogniseFsCall, recogniseUploadDestination, type FsImport } from './fs-calls.js';
-import { callbackRole, callHandlerLabel, isImmediatelyInvoked, newHandlerLabel, routeRegistration, uploadMiddlewareOwner, workerQueue } from './handlers.js';
+import { callbackRole, callHandlerLabel, isImmediatelyInvoked, newHandlerLabel, pluginMount, routeObjects, routeRegistration, uploadMiddlewareOwner, workerQueue, type RouteObject } from './handlers.js';
 import { initializerKind, isReadonlyDeclaration } from './initializers.js';
 import { isRecordedLibrary } from './library-modules.js';
 import { isFastifyReceiver, listenArguments } from './listen-host.js';
@@ -503,6 +503,10 @@ class FileWalker {
     this.recordListen(call);
     const route = routeRegistration(call);
     if (route !== undefined) this.facts.routes.push({ ...this.span(call), ...route });
+    const routeObjectList = routeObjects(call);
+    for (const { object, routes } of routeObjectList ?? []) for (const served of routes) this.facts.routes.push({ ...this.span(object), ...served });
+    const mount = pluginMount(call);
+    if (mount !== undefined) this.facts.routes.push({ ...this.span(call), method: 'USE', path: mount });
     const parsed = parsedSchemaName(call);
     if (parsed !== undefined) {
       const site = this.site(call) as EnvSchemaParse;
@@ -545,6 +549,15 @@ class FileWalker {
     this.visit(call.expression);
     for (const argument of call.arguments) {
       const bare = skipWrappers(argument);
+      if (routeObjectList !== undefined && argument === call.arguments[0]) {
+        this.visitRouteObjects(argument, routeObjectList);
+        continue;
+      }
+      if (label !== undefined && bare.kind === K.ObjectLiteralExpression) {
+        // `fastify.get('/x', { preHandler, handler })`: the options' functions run per request.
+        this.visitRouteObjects(argument, [{ object: bare as ts.ObjectLiteralExpression, label, routes: [] }]);
+        continue;
+      }
       if (isFunctionLike(bare)) {
         linkWrappers(argument, call);
         let context: Context;
@@ -568,6 +581,63 @@ class FileWalker {
       this.wrappedRoute = savedRoute;
       this.syncArgument = savedSync;
     }
+  }
+
+  /**
+   * Route objects (`{ method, url, handler }`, alone or in an array): the functions they hold —
+   * `handler`, Fastify's hooks, hapi's `options.handler` — run as the route; other values are
+   * visited as usual.
+   */
+  private visitRouteObjects(argument: ts.Expression, objects: readonly RouteObject[]): void {
+    const saved = this.current;
+    (argument as Mutable<ts.Expression>).parent = saved;
+    const bare = skipWrappers(argument);
+    linkWrappers(argument, saved);
+    const route = objects.find((candidate) => candidate.object === bare);
+    if (route !== undefined) this.visitRouteObject(route.object, route.label);
+    else if (bare.kind === K.ArrayLiteralExpression) {
+      this.current = bare;
+      for (const element of (bare as ts.ArrayLiteralExpression).elements) {
+        const object = objects.find((candidate) => candidate.object === skipWrappers(element));
+        if (object === undefined) {
+          this.visit(element);
+          continue;
+        }
+        linkWrappers(element, bare);
+        this.visitRouteObject(object.object, object.label);
+      }
+    } else this.visit(argument);
+    this.current = saved;
+  }
+
+  private visitRouteObject(object: ts.ObjectLiteralExpression, label: string): void {
+    const saved = this.current;
+    for (const property of object.properties) {
+      (property as Mutable<ts.ObjectLiteralElementLike>).parent = object;
+      this.current = property;
+      if (property.kind === K.MethodDeclaration) {
+        this.onFunction(property, handlerContext(label), this.staticClass);
+        continue;
+      }
+      const value = property.kind === K.PropertyAssignment ? skipWrappers(property.initializer) : undefined;
+      if (property.kind === K.PropertyAssignment && value !== undefined && isFunctionLike(value)) {
+        linkWrappers(property.initializer, property);
+        this.onFunction(value, handlerContext(label), this.staticClass);
+        continue;
+      }
+      // hapi's `options: { handler }` (`config` before v17).
+      const key = property.name?.kind === K.Identifier ? property.name.text : undefined;
+      if (property.kind === K.PropertyAssignment && value?.kind === K.ObjectLiteralExpression && (key === 'options' || key === 'config')) {
+        linkWrappers(property.initializer, property);
+        this.visitRouteObject(value as ts.ObjectLiteralExpression, label);
+        continue;
+      }
+      if (property.kind === K.PropertyAssignment && value?.kind === K.Identifier) this.registerHandler(value as ts.Identifier, label);
+      if (property.kind === K.ShorthandPropertyAssignment) this.registerHandler(property.name, label);
+      this.current = object;
+      this.visit(property);
+    }
+    this.current = saved;
   }
 
   private onNew(expression: ts.NewExpression): void {
