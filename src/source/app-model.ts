@@ -219,6 +219,25 @@ export interface EnvSchemaParse extends Site {
   schema: string;
 }
 
+/**
+ * `process.on('SIGTERM', handler)`, with what the handler does when its function can be read
+ * (inline, or a module-level function of the file, following one call into the file's own functions).
+ */
+export interface SignalHandler extends Site {
+  signal: string;
+  /** The handler was read; the fields below are undefined otherwise. */
+  read?: boolean;
+  /** Calls `process.exit()`. */
+  exits?: boolean;
+  /** Calls something that may close or drain (anything but logging, timers and `process.exit`). */
+  closes?: boolean;
+  /** Calls `.close()` before any delay: the server stops accepting as soon as SIGTERM arrives. */
+  closesAtOnce?: boolean;
+  /** `setTimeout(() => process.exit(1), 30000)`: the forced exit's delay in milliseconds, and where. */
+  forceExitMs?: number;
+  forceExitLocation?: Span;
+}
+
 export interface SourceFileFacts {
   /** POSIX path relative to the working directory. */
   path: string;
@@ -234,7 +253,7 @@ export interface SourceFileFacts {
   routes: Route[];
   libraryCalls: LibraryCall[];
   /** `process.on('SIGTERM', …)` and the like: the signals the file handles. */
-  signalHandlers: (Site & { signal: string })[];
+  signalHandlers: SignalHandler[];
   /** Every module specifier the file imports, requires or re-exports, as written. */
   moduleSpecifiers: string[];
   /** The scanned files those specifiers resolve to (relative ones only), filled by the join. */

@@ -14,6 +14,7 @@ import type {
   HandlerRef,
   ModuleBinding,
   MutationSite,
+  SignalHandler,
   Site,
   SiteTime,
   SourceFileFacts,
@@ -27,6 +28,7 @@ import { callbackRole, callHandlerLabel, isImmediatelyInvoked, newHandlerLabel, 
 import { initializerKind, isReadonlyDeclaration } from './initializers.js';
 import { isRecordedLibrary } from './library-modules.js';
 import { isFastifyReceiver, listenArguments } from './listen-host.js';
+import { describeHandler, handlerFunction } from './signal-handlers.js';
 import { classifyUse, confirmMutation, type Use } from './mutations.js';
 import { foldPath, type PathScope } from './path-roots.js';
 import { ScopeStack, type CallContext, type ClassEntry, type FunctionInfo } from './scopes.js';
@@ -897,7 +899,14 @@ class FileWalker {
     if (dottedName((callee as ts.PropertyAccessExpression).expression) !== 'process') return;
     const signal = stringValue(call.arguments[0]);
     if (signal === undefined || !signal.startsWith('SIG')) return;
-    this.facts.signalHandlers.push({ ...this.span(call), time: this.context.time, signal });
+    const handler: SignalHandler = { ...this.span(call), time: this.context.time, signal };
+    const fn = signal === 'SIGTERM' || signal === 'SIGINT' ? handlerFunction(call.arguments[1], this.sourceFile) : undefined;
+    if (fn !== undefined) {
+      const behaviour = describeHandler(fn, this.sourceFile);
+      Object.assign(handler, { read: true, exits: behaviour.exits, closes: behaviour.closes, closesAtOnce: behaviour.closesAtOnce });
+      if (behaviour.forceExit !== undefined) Object.assign(handler, { forceExitMs: behaviour.forceExit.ms, forceExitLocation: this.span(behaviour.forceExit.node) });
+    }
+    this.facts.signalHandlers.push(handler);
   }
 
   /** `session({ secret })`, `new session.MemoryStore()`, `rateLimit({ windowMs })` with the callee imported from a package. */
