@@ -1,6 +1,8 @@
-// A server or queue worker with no SIGTERM handling. Every rollout, scale-down and node drain
-// sends SIGTERM: Node's default is to exit at once, dropping the requests in flight and abandoning
-// the jobs a worker holds until their lock expires.
+// A server or queue worker with no SIGTERM handling, or handling that still cuts work short. Every
+// rollout, scale-down and node drain sends SIGTERM: Node's default is to exit at once, dropping the
+// requests in flight and abandoning the jobs a worker holds until their lock expires. A handler that
+// only exits does the same; one that waits longer than the pod's grace period is SIGKILLed; one that
+// closes the server at once races the endpoints controller, which still routes to the pod for a moment.
 import type { Level, Span } from '../findings.js';
 import { perSite } from '../link/describe.js';
 import type { LinkedContainer, LinkModel } from '../link/link-model.js';
@@ -36,9 +38,9 @@ export default defineSourceRule({
   severity: 'P2',
   effort: 'S',
   docs: {
-    summary: 'No SIGTERM handling in a server or queue worker',
+    summary: 'No SIGTERM handling, or handling that still cuts work short, in a server or queue worker',
     why: 'Kubernetes stops pods with SIGTERM on every rollout, scale-down and node drain, and kills them after `terminationGracePeriodSeconds` (30 s): without a handler Node exits at once, so requests in flight fail and a queue worker abandons its jobs until their locks expire.',
-    fix: 'On SIGTERM stop accepting work and finish what is in flight: `server.close()` (or @godaddy/terminus), `await worker.close()` for BullMQ workers, then exit; keep it under `terminationGracePeriodSeconds`.',
+    fix: 'On SIGTERM stop accepting work and finish what is in flight: `server.close()` (or @godaddy/terminus), `await worker.close()` for BullMQ workers, then exit; keep it under `terminationGracePeriodSeconds`, and give a server behind a Service a few seconds (a `preStop` sleep) before it stops accepting.',
   },
   check({ app, links, report }) {
     const reported = new Set<string>();
@@ -90,10 +92,12 @@ function judgeHandlers(
   add: ReturnType<typeof perSite>['add'],
 ): void {
   const handlers = files.flatMap((facts) => facts.signalHandlers).filter((handler) => handler.signal === 'SIGTERM');
-  const library = files.some((facts) => facts.libraryCalls.some((call) => SHUTDOWN_LIBRARIES.has(call.module) || call.member === 'enableShutdownHooks') ||
-    facts.moduleSpecifiers.some((specifier) => SHUTDOWN_LIBRARIES.has(specifier)));
-  // Every SIGTERM handler only exits: installing it removed Node's default exit and put back the same cut.
-  const exitOnly = handlers.length > 0 && !library && handlers.every((handler) => handler.read === true && handler.exits === true && handler.closes === false);
+  // terminus with no `beforeShutdown` starts closing the server the moment SIGTERM arrives.
+  const terminus = files.flatMap((facts) => facts.libraryCalls).find((call) => call.module === '@godaddy/terminus' && call.options !== undefined && call.options.beforeShutdown === undefined);
+  // Every SIGTERM handler only exits: installing it removed Node's default exit and put back the same
+  // cut. Listeners run one after the other, synchronously: an exit also pre-empts the asynchronous
+  // drain of terminus or Nest's shutdown hooks, registered before or after it.
+  const exitOnly = handlers.length > 0 && handlers.every((handler) => handler.read === true && handler.exits === true && handler.closes === false);
   if (exitOnly) {
     const handler = handlers[0]!;
     const key = `${handler.file}:${handler.line}`;
@@ -128,15 +132,18 @@ function judgeHandlers(
       }, container.workloadName);
     }
     // A server that stops accepting the moment SIGTERM arrives, in a pod a Service still routes to.
-    const closing = listen === undefined ? undefined : handlers.find((handler) => handler.closesAtOnce === true);
+    const handler = handlers.find((candidate) => candidate.closesAtOnce === true);
+    const closing = listen === undefined ? undefined
+      : handler !== undefined ? { location: handler as Span, what: 'The SIGTERM handler closes the server' }
+        : terminus !== undefined ? { location: terminus as Span, what: '`createTerminus` has no `beforeShutdown` delay, so it closes the server' } : undefined;
     const lifecycle = container.ref.container.lifecycle;
     if (closing === undefined || (isRecord(lifecycle) && lifecycle.preStop !== undefined)) continue;
     const services = servicesTargeting(container.ref.resource, resources);
     if (services.length === 0) continue;
-    add(`prestop:${closing.file}:${closing.line}`, {
-      location: closing,
+    add(`prestop:${closing.location.file}:${closing.location.line}`, {
+      location: closing.location,
       severity: 'P2',
-      message: `The SIGTERM handler closes the server as soon as the signal arrives, and no \`preStop\` hook delays it in {workloads} (${services.length === 1 ? `behind Service/${services[0]!.name}` : `behind Services ${services.map((service) => service.name).join(', ')}`}): endpoint removal races the close, so during every rollout requests still routed to the terminating pod are refused; add a \`preStop\` sleep of a few seconds (or wait before \`close()\`).`,
+      message: `${closing.what} as soon as the signal arrives, and no \`preStop\` hook delays it in {workloads} (${services.length === 1 ? `behind Service/${services[0]!.name}` : `behind Services ${services.map((service) => service.name).join(', ')}`}): endpoint removal races the close, so during every rollout requests still routed to the terminating pod are refused; add a \`preStop\` sleep of a few seconds (or wait before \`close()\`).`,
     }, container.workloadName);
   }
 }
@@ -192,7 +199,8 @@ function codeWaits(files: readonly SourceFileFacts[], handlers: readonly SignalH
 }
 
 function describePort(listen: Listen): string {
-  return listen.portEnv === undefined ? `port ${listen.port ?? '?'}` : `port \`$${listen.portEnv}\`${listen.port === undefined ? '' : ` (else ${listen.port})`}`;
+  if (listen.port === undefined && listen.portEnv === undefined) return `the port set at ${listen.file}:${listen.line}`;
+  return listen.portEnv === undefined ? `port ${listen.port}` : `port \`$${listen.portEnv}\`${listen.port === undefined ? '' : ` (else ${listen.port})`}`;
 }
 
 function seconds(ms: number): string {
