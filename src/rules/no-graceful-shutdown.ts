@@ -38,7 +38,7 @@ export default defineSourceRule({
   severity: 'P2',
   effort: 'S',
   docs: {
-    summary: 'No SIGTERM handling, or handling that still cuts work short, in a server or queue worker',
+    summary: 'Missing or incomplete SIGTERM handling in a server or queue worker',
     why: 'Kubernetes stops pods with SIGTERM on every rollout, scale-down and node drain, and kills them after `terminationGracePeriodSeconds` (30 s): without a handler Node exits at once, so requests in flight fail and a queue worker abandons its jobs until their locks expire.',
     fix: 'On SIGTERM stop accepting work and finish what is in flight: `server.close()` (or @godaddy/terminus), `await worker.close()` for BullMQ workers, then exit; keep it under `terminationGracePeriodSeconds`, and give a server behind a Service a few seconds (a `preStop` sleep) before it stops accepting.',
   },
