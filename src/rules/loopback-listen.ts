@@ -33,7 +33,6 @@ export default defineSourceRule({
       // The manifests run other files of this package, not this one (a dev server, a local tool).
       if (running === undefined) continue;
       for (const listen of facts.listens) {
-        if (listen.host === undefined) continue;
         if (internalServer(listen, facts, app.files, running)) continue;
         judge(listen, running, report);
       }
@@ -64,11 +63,12 @@ function judge(listen: Listen, running: readonly LinkedContainer[], report: Repo
     const verdict = verdictFor(listen, undefined);
     if (verdict === undefined || !verdict.loopback) return;
     // A fallback the deployment may override: certain only once the manifests say it is not.
-    const severity: Level = listen.host?.kind === 'env' ? 'P1' : 'P0';
+    const variable = listen.host.kind === 'env' ? listen.host.name : undefined;
+    const severity: Level = variable === undefined ? 'P0' : 'P1';
     report({
       location,
       severity,
-      message: `${what}${port} ${verdict.how}: ${consequence}${severity === 'P1' ? ` (P1: unless the deployment sets \`${(listen.host as { name: string }).name}\` to \`0.0.0.0\`)` : ''}.`,
+      message: `${what}${port} ${verdict.how}: ${consequence}${variable === undefined ? '' : ` (P1: unless the deployment sets \`${variable}\` to \`0.0.0.0\`)`}.`,
     });
     return;
   }
@@ -86,7 +86,6 @@ function judge(listen: Listen, running: readonly LinkedContainer[], report: Repo
 /** Whether the listen binds loopback in `container` (or, with no container, as the code stands). */
 function verdictFor(listen: Listen, container: LinkedContainer | undefined): Verdict {
   const host = listen.host;
-  if (host === undefined) return undefined;
   const fastifyDefault = listen.fastify === true ? 'localhost' : undefined;
   switch (host.kind) {
     case 'literal':

@@ -159,8 +159,8 @@ export interface Listen extends Site {
   /** The literal port, or the fallback used when `portEnv` is unset. */
   port?: number;
   portEnv?: string;
-  /** The host argument or `host` option; undefined on listens recorded before hosts were read. */
-  host?: ListenHost;
+  /** The host argument or `host` option. */
+  host: ListenHost;
   /** Where the host is written, when it is. */
   hostLocation?: Span;
   /**
