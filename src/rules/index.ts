@@ -8,14 +8,17 @@ import localFsPersistence from './local-fs-persistence.js';
 import loopbackListen from './loopback-listen.js';
 import memoryRateLimit from './memory-rate-limit.js';
 import memorySession from './memory-session.js';
+import moduleCrypto from './module-crypto.js';
 import noGracefulShutdown from './no-graceful-shutdown.js';
 import npmPid1 from './npm-pid1.js';
 import missingBackingService from './missing-backing-service.js';
 import probeRoute from './probe-route.js';
 import requiredEnv from './required-env.js';
+import singleConnection from './single-connection.js';
 import templatePlaceholder from './template-placeholder.js';
+import workerConfig from './worker-config.js';
 
 // `as const` keeps each rule's id and options type: `defineConfig` is typed from this list.
-export const sourceRules = [fileLogging, inMemoryState, inProcessScheduler, localFsPersistence, loopbackListen, memoryRateLimit, memorySession, noGracefulShutdown, npmPid1] as const;
+export const sourceRules = [fileLogging, inMemoryState, inProcessScheduler, localFsPersistence, loopbackListen, memoryRateLimit, memorySession, moduleCrypto, noGracefulShutdown, npmPid1, singleConnection, workerConfig] as const;
 
 export const crossRules = [hardcodedEndpoint, listenPort, missingBackingService, probeRoute, requiredEnv, templatePlaceholder] as const;
