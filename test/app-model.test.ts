@@ -257,6 +257,32 @@ describe('handlers across files', () => {
     expect(seen.mutations[0]!.handlers).toEqual([{ name: 'POST /mark', via: ['mark'] }]);
   });
 
+  it('labels Fastify and hapi route objects, the handler in Fastify options, and records their paths and prefixes', () => {
+    const { app } = model({
+      'src/server.ts': [
+        "import Fastify from 'fastify';",
+        'const seen = new Map();',
+        'const app = Fastify();',
+        "app.route({ method: 'POST', url: '/a', preHandler: async (req) => { seen.set('pre', 1); }, handler: async (req) => { seen.set(req.ip, 1); } });",
+        "app.get('/b', { schema: {}, handler(req) { seen.delete(req.ip); } });",
+        "server.route([{ method: 'GET', path: '/c/{id}', handler: () => seen.get('x') }, { method: ['PUT', 'PATCH'], path: '/d', options: { handler: (r) => seen.set(r, 2) } }]);",
+        "app.register(plugin, { prefix: '/v1' });",
+        "server.register(plugin, { routes: { prefix: '/v2' } });",
+        "router.route('/e').get(onlyExpress);",
+      ].join('\n'),
+    });
+    expect(labels(binding(app, 'src/server.ts', 'seen'))).toEqual([
+      'write src/server.ts:4 runtime POST /a',
+      'write src/server.ts:4 runtime POST /a',
+      'write src/server.ts:5 runtime GET /b',
+      'write src/server.ts:6 runtime PUT|PATCH /d',
+      'read src/server.ts:6 runtime GET /c/:id',
+    ]);
+    expect(file(app, 'src/server.ts').routes.map((route) => `${route.line} ${route.method} ${route.path}`)).toEqual([
+      '4 POST /a', '5 GET /b', '6 GET /c/:id', '6 PUT /d', '6 PATCH /d', '7 USE /v1', '8 USE /v2', '9 GET /e',
+    ]);
+  });
+
   it('follows two cross-file hops, sorts several handlers, and keeps same-file labels plain', () => {
     const { app } = model({
       'src/store.ts': 'const cache = new Map();\nexport function put(k: string) { cache.set(k, 1); }\n',

@@ -153,11 +153,32 @@ export interface Connection extends Site {
   text: string;
 }
 
+/**
+ * The interface a `listen` call binds, as written: `absent` (no host given), a literal
+ * (`'127.0.0.1'`), a variable with its literal fallback (`process.env.HOST ?? '0.0.0.0'`), or an
+ * expression this reader does not follow (a parameter, a conditional, a unix socket path).
+ */
+export type ListenHost =
+  | { kind: 'absent' }
+  | { kind: 'literal'; value: string }
+  | { kind: 'env'; name: string; fallback?: string }
+  | { kind: 'other' };
+
 /** `app.listen(port)`, `server.listen({ port })`: where the process accepts connections. */
 export interface Listen extends Site {
   /** The literal port, or the fallback used when `portEnv` is unset. */
   port?: number;
   portEnv?: string;
+  /** The host argument or `host` option. */
+  host: ListenHost;
+  /** Where the host is written, when it is. */
+  hostLocation?: Span;
+  /**
+   * The receiver is a Fastify instance: `fastify()`/`Fastify()` from the `fastify` module (resolved
+   * by import, never by local name), or a Nest app created over `new FastifyAdapter()`. Fastify
+   * binds loopback when no host is given.
+   */
+  fastify?: boolean;
 }
 
 /** A route the code registers (`GET /healthz`), or a mount point (`USE /api`) that serves everything under it. */
@@ -254,6 +275,25 @@ export interface EnvSchemaParse extends Site {
   schema: string;
 }
 
+/**
+ * `process.on('SIGTERM', handler)`, with what the handler does when its function can be read
+ * (inline, or a module-level function of the file, following one call into the file's own functions).
+ */
+export interface SignalHandler extends Site {
+  signal: string;
+  /** The handler was read; the fields below are undefined otherwise. */
+  read?: boolean;
+  /** Calls `process.exit()`. */
+  exits?: boolean;
+  /** Calls something that may close or drain (anything but logging, timers and `process.exit`). */
+  closes?: boolean;
+  /** Calls `.close()` before any delay: the server stops accepting as soon as SIGTERM arrives. */
+  closesAtOnce?: boolean;
+  /** `setTimeout(() => process.exit(1), 30000)`: the forced exit's delay in milliseconds, and where. */
+  forceExitMs?: number;
+  forceExitLocation?: Span;
+}
+
 export interface SourceFileFacts {
   /** POSIX path relative to the working directory. */
   path: string;
@@ -269,7 +309,7 @@ export interface SourceFileFacts {
   routes: Route[];
   libraryCalls: LibraryCall[];
   /** `process.on('SIGTERM', …)` and the like: the signals the file handles. */
-  signalHandlers: (Site & { signal: string })[];
+  signalHandlers: SignalHandler[];
   /** Every module specifier the file imports, requires or re-exports, as written. */
   moduleSpecifiers: string[];
   /** The scanned files those specifiers resolve to (relative ones only), filled by the join. */

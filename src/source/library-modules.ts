@@ -20,6 +20,8 @@ export const LIBRARY_MODULES: ReadonlySet<string> = new Set([
   'node-cache', 'lru-cache', 'cache-manager', 'memory-cache', 'quick-lru', 'keyv', 'mnemonist', 'mnemonist/lru-cache', 'mnemonist/lru-map',
   // in-process-lock
   'async-mutex', 'async-lock',
+  // loopback-listen
+  '@hapi/hapi', 'hapi',
 ]);
 
 /** NestJS's own packages (`app.enableShutdownHooks()` and the like). */

@@ -16,6 +16,7 @@ import type {
   HandlerRef,
   ModuleBinding,
   MutationSite,
+  SignalHandler,
   Site,
   SiteTime,
   SourceFileFacts,
@@ -29,10 +30,12 @@ import { envContext } from './env-reads.js';
 import { enclosingBranch } from './branches.js';
 import { envalidKeys, parsedSchemaName, schemaKeys, type SchemaKey } from './env-schemas.js';
 import { multerStorage, recogniseFsCall, recogniseUploadDestination, type FsImport } from './fs-calls.js';
-import { callbackRole, callHandlerLabel, isImmediatelyInvoked, newHandlerLabel, routeRegistration, uploadMiddlewareOwner, workerQueue } from './handlers.js';
+import { callbackRole, callHandlerLabel, isImmediatelyInvoked, newHandlerLabel, pluginMount, routeObjects, routeRegistration, uploadMiddlewareOwner, workerQueue, type RouteObject } from './handlers.js';
 import { initializerKind, isReadonlyDeclaration } from './initializers.js';
 import { isRecordedLibrary } from './library-modules.js';
 import { moduleImportCalls } from './nest-modules.js';
+import { isFastifyReceiver, listenArguments } from './listen-host.js';
+import { describeHandler, handlerFunction } from './signal-handlers.js';
 import { classifyUse, confirmMutation, type Use } from './mutations.js';
 import { foldPath, type PathScope } from './path-roots.js';
 import { processorLongWork, promisifiedImport, storedValues } from './queue-workers.js';
@@ -528,6 +531,10 @@ class FileWalker {
     if (this.timerHandles.size > 0) this.recordStoredTimer(call);
     const route = routeRegistration(call);
     if (route !== undefined) this.facts.routes.push({ ...this.span(call), ...route });
+    const routeObjectList = routeObjects(call);
+    for (const { object, routes } of routeObjectList ?? []) for (const served of routes) this.facts.routes.push({ ...this.span(object), ...served });
+    const mount = pluginMount(call);
+    if (mount !== undefined) this.facts.routes.push({ ...this.span(call), method: 'USE', path: mount });
     const parsed = parsedSchemaName(call) ?? this.recordEnvalidSchema(call);
     if (parsed !== undefined) {
       const site = this.site(call) as EnvSchemaParse;
@@ -570,6 +577,15 @@ class FileWalker {
     this.visit(call.expression);
     for (const argument of call.arguments) {
       const bare = skipWrappers(argument);
+      if (routeObjectList !== undefined && argument === call.arguments[0]) {
+        this.visitRouteObjects(argument, routeObjectList);
+        continue;
+      }
+      if (label !== undefined && bare.kind === K.ObjectLiteralExpression) {
+        // `fastify.get('/x', { preHandler, handler })`: the options' functions run per request.
+        this.visitRouteObjects(argument, [{ object: bare as ts.ObjectLiteralExpression, label, routes: [] }]);
+        continue;
+      }
       if (isFunctionLike(bare)) {
         linkWrappers(argument, call);
         let context: Context;
@@ -593,6 +609,63 @@ class FileWalker {
       this.wrappedRoute = savedRoute;
       this.syncArgument = savedSync;
     }
+  }
+
+  /**
+   * Route objects (`{ method, url, handler }`, alone or in an array): the functions they hold —
+   * `handler`, Fastify's hooks, hapi's `options.handler` — run as the route; other values are
+   * visited as usual.
+   */
+  private visitRouteObjects(argument: ts.Expression, objects: readonly RouteObject[]): void {
+    const saved = this.current;
+    (argument as Mutable<ts.Expression>).parent = saved;
+    const bare = skipWrappers(argument);
+    linkWrappers(argument, saved);
+    const route = objects.find((candidate) => candidate.object === bare);
+    if (route !== undefined) this.visitRouteObject(route.object, route.label);
+    else if (bare.kind === K.ArrayLiteralExpression) {
+      this.current = bare;
+      for (const element of (bare as ts.ArrayLiteralExpression).elements) {
+        const object = objects.find((candidate) => candidate.object === skipWrappers(element));
+        if (object === undefined) {
+          this.visit(element);
+          continue;
+        }
+        linkWrappers(element, bare);
+        this.visitRouteObject(object.object, object.label);
+      }
+    } else this.visit(argument);
+    this.current = saved;
+  }
+
+  private visitRouteObject(object: ts.ObjectLiteralExpression, label: string): void {
+    const saved = this.current;
+    for (const property of object.properties) {
+      (property as Mutable<ts.ObjectLiteralElementLike>).parent = object;
+      this.current = property;
+      if (property.kind === K.MethodDeclaration) {
+        this.onFunction(property, handlerContext(label), this.staticClass);
+        continue;
+      }
+      const value = property.kind === K.PropertyAssignment ? skipWrappers(property.initializer) : undefined;
+      if (property.kind === K.PropertyAssignment && value !== undefined && isFunctionLike(value)) {
+        linkWrappers(property.initializer, property);
+        this.onFunction(value, handlerContext(label), this.staticClass);
+        continue;
+      }
+      // hapi's `options: { handler }` (`config` before v17).
+      const key = property.name?.kind === K.Identifier ? property.name.text : undefined;
+      if (property.kind === K.PropertyAssignment && value?.kind === K.ObjectLiteralExpression && (key === 'options' || key === 'config')) {
+        linkWrappers(property.initializer, property);
+        this.visitRouteObject(value as ts.ObjectLiteralExpression, label);
+        continue;
+      }
+      if (property.kind === K.PropertyAssignment && value?.kind === K.Identifier) this.registerHandler(value as ts.Identifier, label);
+      if (property.kind === K.ShorthandPropertyAssignment) this.registerHandler(property.name, label);
+      this.current = object;
+      this.visit(property);
+    }
+    this.current = saved;
   }
 
   private onNew(expression: ts.NewExpression): void {
@@ -850,7 +923,6 @@ class FileWalker {
     this.facts.connections.push(connection);
   }
 
-  /** `process.on('SIGTERM', shutdown)`, `process.once('SIGINT', …)`. */
   /** `process.on('SIGTERM', …)`, and `db.on('error', …)` on anything else (see `failureListeners`). */
   private recordSignalHandler(call: ts.CallExpression): void {
     const callee = call.expression;
@@ -865,7 +937,14 @@ class FileWalker {
       return;
     }
     if (!event.startsWith('SIG')) return;
-    this.facts.signalHandlers.push({ ...this.span(call), time: this.context.time, signal: event });
+    const handler: SignalHandler = { ...this.span(call), time: this.context.time, signal: event };
+    const fn = event === 'SIGTERM' || event === 'SIGINT' ? handlerFunction(call.arguments[1], this.sourceFile) : undefined;
+    if (fn !== undefined) {
+      const behaviour = describeHandler(fn, this.sourceFile);
+      Object.assign(handler, { read: true, exits: behaviour.exits, closes: behaviour.closes, closesAtOnce: behaviour.closesAtOnce });
+      if (behaviour.forceExit !== undefined) Object.assign(handler, { forceExitMs: behaviour.forceExit.ms, forceExitLocation: this.span(behaviour.forceExit.node) });
+    }
+    this.facts.signalHandlers.push(handler);
   }
 
   /** `session({ secret })`, `new session.MemoryStore()`, `rateLimit({ windowMs })` with the callee imported from a package. */
@@ -1045,23 +1124,25 @@ class FileWalker {
 
   /**
    * `app.listen(port)`, `app.listen(Number(process.env.PORT ?? 3000))`, `fastify.listen({ port })`,
-   * with `port` a const of this file followed to its initializer.
+   * with `port` a const of this file followed to its initializer; the host it binds and whether the
+   * receiver is a Fastify instance are read in listen-host.ts.
    */
   private recordListen(call: ts.CallExpression): void {
     if (call.expression.kind !== K.PropertyAccessExpression || (call.expression as ts.PropertyAccessExpression).name.text !== 'listen') return;
-    let argument = call.arguments[0] === undefined ? undefined : skipWrappers(call.arguments[0]);
-    if (argument?.kind === K.ObjectLiteralExpression) {
-      const property = (argument as ts.ObjectLiteralExpression).properties.find((candidate) => candidate.name !== undefined && candidate.name.kind === K.Identifier && candidate.name.text === 'port');
-      argument = property?.kind === K.PropertyAssignment ? skipWrappers(property.initializer) : property?.kind === K.ShorthandPropertyAssignment ? property.name : undefined;
-    }
+    const { port: portArgument, host, hostNode } = listenArguments(call, this.pathScope, this.scopes.depth);
+    let argument = portArgument === undefined ? undefined : skipWrappers(portArgument);
     if (argument?.kind === K.Identifier) argument = this.pathScope.constInitializer((argument as ts.Identifier).text, this.scopes.depth)?.init;
     const source = argument === undefined ? undefined : valueSource(argument);
-    if (source === undefined) return;
-    const port = source.literal === undefined ? undefined : Number(source.literal);
+    const port = source?.literal === undefined ? undefined : Number(source.literal);
+    const fastify = isFastifyReceiver((call.expression as ts.PropertyAccessExpression).expression, this.pathScope, this.scopes.depth);
     const listen = this.site(call) as Listen;
     if (port !== undefined && Number.isInteger(port)) listen.port = port;
-    if (source.env !== undefined) listen.portEnv = source.env;
-    if (listen.port === undefined && listen.portEnv === undefined) return;
+    if (source?.env !== undefined) listen.portEnv = source.env;
+    // A call with neither a port nor a host nor a Fastify receiver is some other `listen`.
+    if (listen.port === undefined && listen.portEnv === undefined && host.kind !== 'literal' && host.kind !== 'env' && !fastify) return;
+    listen.host = host;
+    if (hostNode !== undefined) listen.hostLocation = this.span(hostNode);
+    if (fastify) listen.fastify = true;
     this.facts.listens.push(listen);
   }
 
