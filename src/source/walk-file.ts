@@ -28,6 +28,8 @@ import { initializerKind, isReadonlyDeclaration } from './initializers.js';
 import { isRecordedLibrary } from './library-modules.js';
 import { classifyUse, confirmMutation, type Use } from './mutations.js';
 import { foldPath, type PathScope } from './path-roots.js';
+import { broadcastOf, clientSetLoop, connectionAdd, emitterCall, isAdapterCall, isEventEmitterNew, type RealtimeNames } from './realtime.js';
+import { clientAddressRead, setsTrustProxy, throttledMethod } from './client-address.js';
 import { ScopeStack, type CallContext, type ClassEntry, type FunctionInfo } from './scopes.js';
 import {
   climbWrappers,
@@ -183,7 +185,9 @@ class FileWalker {
     private readonly sourceFile: ts.SourceFile,
     private readonly file: string,
   ) {
-    this.facts = { path: file, bindings: [], fsCalls: [], envReads: [], connections: [], envSchemas: [], envSchemaParses: [], listens: [], routes: [], libraryCalls: [], signalHandlers: [], moduleSpecifiers: [], localImports: [] };
+    this.facts = { path: file, bindings: [], fsCalls: [], envReads: [], connections: [], envSchemas: [], envSchemaParses: [], listens: [], routes: [], libraryCalls: [], signalHandlers: [], moduleSpecifiers: [], localImports: [],
+      realtime: { broadcasts: [], adapterCalls: [], connectionAdds: [], clientSetLoops: [], emitters: [], emitterCalls: [] },
+      clientAddress: { reads: [], trustProxy: [], throttled: [] } };
     this.current = sourceFile;
     this.lineStarts = sourceFile.getLineStarts();
   }
@@ -445,6 +449,8 @@ class FileWalker {
         case K.MethodDeclaration:
         case K.GetAccessor:
         case K.SetAccessor: {
+          const throttled = member.kind === K.MethodDeclaration ? throttledMethod(member as ts.MethodDeclaration) : undefined;
+          if (throttled !== undefined) this.facts.clientAddress.throttled.push({ ...this.span(member.name!), method: throttled.name, ...(throttled.route === undefined ? {} : { route: throttled.route }) });
           const staticMethod = isStatic && member.name !== undefined && member.name.kind === K.Identifier
             ? entry?.staticMethods.get(member.name.text)
             : undefined;
@@ -500,6 +506,7 @@ class FileWalker {
     this.recordLibraryCall(call, false);
     this.recordSignalHandler(call);
     this.recordListen(call);
+    this.recordRealtimeCall(call);
     const route = routeRegistration(call);
     if (route !== undefined) this.facts.routes.push({ ...this.span(call), ...route });
     const parsed = parsedSchemaName(call);
@@ -571,6 +578,10 @@ class FileWalker {
 
   private onNew(expression: ts.NewExpression): void {
     this.recordLibraryCall(expression, true);
+    if (isEventEmitterNew(expression, this.realtimeNames)) {
+      const owner = this.declaredBinding(expression);
+      if (owner !== undefined) this.facts.realtime.emitters.push(owner.name);
+    }
     const label = newHandlerLabel(expression, this.constantString);
     // `new Worker(IMPORT_QUEUE, …)` with the queue name imported: the processor runs in a stand-in
     // function whose label is rewritten once the exporting file's constant is known.
@@ -658,6 +669,7 @@ class FileWalker {
       this.recordEnvRead(access.name.text, access);
       return;
     }
+    this.recordAddressOrClients(access);
     this.visit(object);
   }
 
@@ -836,8 +848,10 @@ class FileWalker {
     const callee = skipWrappers(call.expression);
     let leftmost: ts.Expression = callee;
     while (leftmost.kind === K.PropertyAccessExpression) leftmost = (leftmost as ts.PropertyAccessExpression).expression;
-    if (leftmost.kind !== K.Identifier || !this.interesting.has((leftmost as ts.Identifier).text)) return;
-    const entry = this.scopes.lookup((leftmost as ts.Identifier).text);
+    // `require('socket.io')(server)`: the module is called where it is required.
+    const required = leftmost === callee ? requireSpecifier(leftmost) : undefined;
+    if (required === undefined && (leftmost.kind !== K.Identifier || !this.interesting.has((leftmost as ts.Identifier).text))) return;
+    const entry = required === undefined ? this.scopes.lookup((leftmost as ts.Identifier).text) : { kind: 'import' as const, module: required, name: '*' };
     if (entry?.kind !== 'import' || !isRecordedLibrary(entry.module)) return;
     const members = dottedName(callee)?.split('.').slice(1) ?? [];
     const site = this.site(call) as LibraryCall;
@@ -868,6 +882,40 @@ class FileWalker {
     if (parent?.kind === K.VariableDeclaration && (parent as ts.VariableDeclaration).name.kind === K.Identifier) site.assignedTo = ((parent as ts.VariableDeclaration).name as ts.Identifier).text;
     if (parent?.kind === K.PropertyAssignment && (parent as ts.PropertyAssignment).name.kind === K.Identifier) site.passedAs = ((parent as ts.PropertyAssignment).name as ts.Identifier).text;
     this.facts.libraryCalls.push(site);
+  }
+
+  private readonly realtimeNames: RealtimeNames = {
+    moduleBinding: (name) => {
+      const entry = this.interesting.has(name) ? this.scopes.lookup(name) : undefined;
+      return entry?.kind === 'binding' && entry.fn === undefined ? entry.binding : undefined;
+    },
+    importOf: (name) => this.fsLookup(name),
+  };
+
+  /** Real-time fan-out (realtime.ts) and `trust proxy` (client-address.ts) in one call; sites are patched in place by the join, so they are extended, not copied. */
+  private recordRealtimeCall(call: ts.CallExpression): void {
+    if (call.expression.kind !== K.PropertyAccessExpression) return;
+    const realtime = this.facts.realtime;
+    const broadcast = broadcastOf(call, this.sourceFile);
+    if (broadcast !== undefined) realtime.broadcasts.push(Object.assign(this.site(call), broadcast));
+    if (isAdapterCall(call)) realtime.adapterCalls.push(this.site(call));
+    const added = connectionAdd(call, this.realtimeNames, this.sourceFile);
+    if (added !== undefined) realtime.connectionAdds.push(Object.assign(this.site(call), added));
+    const emitter = emitterCall(call, this.realtimeNames);
+    if (emitter !== undefined) realtime.emitterCalls.push(Object.assign(this.site(call), emitter));
+    if (setsTrustProxy(call)) this.facts.clientAddress.trustProxy.push(this.site(call));
+  }
+
+  /** `req.ip` used as a key or stored, and `wss.clients` iterated. */
+  private recordAddressOrClients(access: ts.PropertyAccessExpression): void {
+    const name = access.name.text;
+    if (name === 'ip' || name === 'remoteAddress') {
+      const read = clientAddressRead(access, this.sourceFile);
+      if (read !== undefined) this.facts.clientAddress.reads.push(Object.assign(this.site(access), read));
+    } else if (name === 'clients') {
+      const server = clientSetLoop(access, this.realtimeNames);
+      if (server !== undefined) this.facts.realtime.clientSetLoops.push(Object.assign(this.site(access), { server }));
+    }
   }
 
   /**
