@@ -25,21 +25,25 @@ const FAN_OUT = new Set(['emit', 'fetchSockets', 'socketsJoin', 'socketsLeave', 
  * receiver the chain starts from and how it fans out. `.local` restricts a send to this server by
  * intent (socket.io's own flag), so it is left out.
  */
-export function broadcastOf(call: ts.CallExpression, sourceFile: ts.SourceFile): { root: string; shape: 'broadcast' | 'room' | 'direct'; text: string } | undefined {
+export function broadcastOf(call: ts.CallExpression): { root: string; shape: 'broadcast' | 'room' | 'direct'; text: string } | undefined {
   const callee = call.expression;
   if (callee.kind !== K.PropertyAccessExpression || !FAN_OUT.has((callee as ts.PropertyAccessExpression).name.text)) return undefined;
   let shape: 'broadcast' | 'room' | 'direct' = 'direct';
   let node: ts.Expression = (callee as ts.PropertyAccessExpression).expression;
+  // Written back without arguments (`io.to(…).emit`): room names are often long template strings.
+  const steps: string[] = [(callee as ts.PropertyAccessExpression).name.text];
   for (;;) {
     let step: string | undefined;
     if (node.kind === K.CallExpression && (node as ts.CallExpression).expression.kind === K.PropertyAccessExpression) {
       const inner = (node as ts.CallExpression).expression as ts.PropertyAccessExpression;
       step = inner.name.text;
       if (!ROOM_STEPS.has(step) && !FLAG_STEPS.has(step)) return undefined;
+      steps.unshift(`${step}(…)`);
       node = inner.expression;
     } else if (node.kind === K.PropertyAccessExpression && (node as ts.PropertyAccessExpression).name.text !== 'server') {
       step = (node as ts.PropertyAccessExpression).name.text;
       if (step !== 'broadcast' && step !== 'local' && !FLAG_STEPS.has(step)) break;
+      steps.unshift(step);
       node = (node as ts.PropertyAccessExpression).expression;
     } else {
       break;
@@ -50,7 +54,7 @@ export function broadcastOf(call: ts.CallExpression, sourceFile: ts.SourceFile):
   }
   const root = dottedName(node);
   if (root === undefined) return undefined;
-  return { root, shape, text: nodeText(callee, sourceFile) };
+  return { root, shape, text: [root, ...steps].join('.') };
 }
 
 /** `io.adapter(createAdapter(pub, sub))`: a socket.io adapter set after the server is made. */

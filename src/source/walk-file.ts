@@ -896,7 +896,7 @@ class FileWalker {
   private recordRealtimeCall(call: ts.CallExpression): void {
     if (call.expression.kind !== K.PropertyAccessExpression) return;
     const realtime = this.facts.realtime;
-    const broadcast = broadcastOf(call, this.sourceFile);
+    const broadcast = broadcastOf(call);
     if (broadcast !== undefined) realtime.broadcasts.push(Object.assign(this.site(call), broadcast));
     if (isAdapterCall(call)) realtime.adapterCalls.push(this.site(call));
     const added = connectionAdd(call, this.realtimeNames, this.sourceFile);
