@@ -54,10 +54,10 @@ function addressUse(access: ts.Node, sourceFile: ts.SourceFile): { use: 'key' | 
     case K.ElementAccessExpression:
       return (parent as ts.ElementAccessExpression).argumentExpression === node ? { use: 'key', by: `\`${nodeText((parent as ts.ElementAccessExpression).expression, sourceFile)}[…]\`` } : undefined;
     case K.PropertyAssignment:
-      return storedBy(parent, sourceFile);
+      return storedBy(parent);
     case K.ArrowFunction:
     case K.ReturnStatement:
-      return keyGeneratorOf(parent) ? { use: 'key', by: '`keyGenerator`' } : undefined;
+      return keyGeneratorOf(parent) ? { use: 'key', by: "a rate limiter's `keyGenerator`" } : undefined;
     case K.VariableDeclaration: {
       const declared = (parent as ts.VariableDeclaration).name;
       return declared.kind === K.Identifier ? aliasUse(parent, declared.text, sourceFile) : undefined;
@@ -79,7 +79,7 @@ function keyedBy(call: ts.CallExpression): { use: 'key'; by: string } | undefine
 }
 
 /** `{ ip: req.ip }` in the record of `auditLog.create(…)` (through nested objects such as Prisma's `data`). */
-function storedBy(property: ts.Node, sourceFile: ts.SourceFile): { use: 'stored'; by: string } | undefined {
+function storedBy(property: ts.Node): { use: 'stored'; by: string } | undefined {
   let node: ts.Node = property;
   for (let step = 0; step < 6 && node.parent !== undefined; step++) {
     const parent = node.parent;
@@ -92,7 +92,6 @@ function storedBy(property: ts.Node, sourceFile: ts.SourceFile): { use: 'stored'
     if (parent.kind !== K.ObjectLiteralExpression && parent.kind !== K.PropertyAssignment) return undefined;
     node = parent;
   }
-  void sourceFile;
   return undefined;
 }
 
