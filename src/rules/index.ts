@@ -8,6 +8,7 @@ import listenPort from './listen-port.js';
 import localFsPersistence from './local-fs-persistence.js';
 import memoryRateLimit from './memory-rate-limit.js';
 import memorySession from './memory-session.js';
+import nginxAffinity from './nginx-affinity.js';
 import noGracefulShutdown from './no-graceful-shutdown.js';
 import missingBackingService from './missing-backing-service.js';
 import probeRoute from './probe-route.js';
@@ -17,6 +18,6 @@ import templatePlaceholder from './template-placeholder.js';
 import trustProxy from './trust-proxy.js';
 
 // `as const` keeps each rule's id and options type: `defineConfig` is typed from this list.
-export const sourceRules = [connectionRegistry, fileLogging, inMemoryState, inProcessScheduler, localFsPersistence, memoryRateLimit, memorySession, noGracefulShutdown, socketBroadcast, trustProxy] as const;
+export const sourceRules = [connectionRegistry, fileLogging, inMemoryState, inProcessScheduler, localFsPersistence, memoryRateLimit, memorySession, nginxAffinity, noGracefulShutdown, socketBroadcast, trustProxy] as const;
 
 export const crossRules = [hardcodedEndpoint, listenPort, missingBackingService, probeRoute, requiredEnv, templatePlaceholder] as const;
