@@ -421,6 +421,11 @@ class FileWalker {
 
   private onClass(node: ts.ClassLikeDeclaration): void {
     const entry = this.classes.get(node);
+    // `@Module({ imports: [ThrottlerModule.forRoot(…)] })` is evaluated at load like top-level code; other decorators are skipped.
+    for (const decorator of ts.getDecorators(node) ?? []) {
+      const call = decorator.expression;
+      if (call.kind === K.CallExpression && dottedName((call as ts.CallExpression).expression) === 'Module') this.visit(call);
+    }
     for (const clause of node.heritageClauses ?? []) {
       for (const type of clause.types) this.visit(type.expression);
     }
@@ -867,7 +872,10 @@ class FileWalker {
       return bare.kind === K.Identifier ? (this.pathScope.constInitializer((bare as ts.Identifier).text, this.scopes.depth)?.init ?? bare) : bare;
     });
     const options = argumentsGiven.map((argument) => skipWrappers(argument)).find((argument) => argument.kind === K.ObjectLiteralExpression) as ts.ObjectLiteralExpression | undefined;
-    if (options === undefined && argumentsGiven.length > 0) site.optionsUnknown = true;
+    // `ThrottlerModule.forRoot([{ ttl, limit }])`: a list spelled out here is read as options with none of the named keys.
+    const list = options === undefined && argumentsGiven[0] !== undefined && skipWrappers(argumentsGiven[0]).kind === K.ArrayLiteralExpression;
+    if (list) site.options = {};
+    else if (options === undefined && argumentsGiven.length > 0) site.optionsUnknown = true;
     if (options !== undefined) {
       const values: Record<string, string> = {};
       for (const property of options.properties) {
