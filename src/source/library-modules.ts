@@ -3,7 +3,7 @@
 // no rule needs). A rule about another library adds its module here.
 export const LIBRARY_MODULES: ReadonlySet<string> = new Set([
   // memory-session
-  'express-session',
+  'express-session', 'memorystore', 'session-file-store', 'passport',
   // memory-rate-limit
   'express-rate-limit', 'express-slow-down', 'rate-limiter-flexible',
   // in-process-scheduler
