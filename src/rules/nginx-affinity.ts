@@ -13,8 +13,8 @@ export default defineSourceRule({
   severity: 'P1',
   effort: 'S',
   docs: {
-    summary: 'nginx upstream affinity (`ip_hash`, `sticky`) in front of pods',
-    why: "nginx pins a client to one `server` of the upstream, but in Kubernetes the upstream is a Service: its name resolves to one ClusterIP and kube-proxy chooses the pod per connection, so nothing is pinned; behind an Ingress every client also arrives from the controller's address, so `ip_hash` hashes them all alike. The app's sessions or sockets then land on pods that do not know them.",
+    summary: 'Client affinity in an nginx upstream (`ip_hash`, `sticky`) in front of pods',
+    why: "`ip_hash` and `sticky` pin a client to one `server` of an nginx upstream, but in Kubernetes the upstream is a Service: its name resolves to one ClusterIP and kube-proxy chooses the pod per connection, so nothing is pinned; behind an Ingress every client also arrives from the controller's address, so `ip_hash` hashes them all alike. The app's sessions or sockets then land on pods that do not know them.",
     fix: "Make the app stateless across pods (shared session store, socket.io adapter), or move affinity to where pods are visible: ingress-nginx `nginx.ingress.kubernetes.io/affinity: cookie`, or a headless Service whose pod IPs nginx resolves itself.",
   },
   check({ links, report }) {

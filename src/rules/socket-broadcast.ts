@@ -28,8 +28,8 @@ export default defineSourceRule({
   severity: 'P1',
   effort: 'S',
   docs: {
-    summary: 'socket.io server broadcasts with no adapter',
-    why: "socket.io's server only knows the sockets connected to its own process: with several pods, `io.emit()` or `io.to(room).emit()` reaches the clients of the pod that sends it and nobody else. With the default polling transport, the requests of one handshake must also reach the same pod, or it fails with `Session ID unknown`.",
+    summary: 'Broadcasts from a socket.io server with no adapter between pods',
+    why: "A socket.io server only knows the sockets connected to its own process: with several pods, `io.emit()` or `io.to(room).emit()` reaches the clients of the pod that sends it and nobody else. With the default polling transport, the requests of one handshake must also reach the same pod, or it fails with `Session ID unknown`.",
     fix: 'Set an adapter that relays between pods (`io.adapter(createAdapter(pub, sub))` from @socket.io/redis-adapter, or the redis-streams, postgres or mongo adapters), and either restrict transports to `[\'websocket\']` or enable cookie session affinity on the Ingress.',
   },
   check({ app, links, report }) {
