@@ -273,8 +273,8 @@ export interface ClientAddressRead extends Site {
 
 export interface ClientAddressFacts {
   reads: ClientAddressRead[];
-  /** `app.set('trust proxy', …)` (not false) or `app.enable('trust proxy')`. */
-  trustProxy: Site[];
+  /** `app.set('trust proxy', …)` (not false) or `app.enable('trust proxy')`, with the value as written (`1`, `'loopback'`, `true`). */
+  trustProxy: (Site & { value: string })[];
   /** NestJS methods decorated with `@Throttle(…)`: the method name and the route its `@Post('…')`/`@Get('…')` gives. */
   throttled: (Span & { method: string; route?: string })[];
 }

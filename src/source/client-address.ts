@@ -125,15 +125,19 @@ function aliasUse(declaration: ts.Node, alias: string, sourceFile: ts.SourceFile
   return undefined;
 }
 
-/** `app.set('trust proxy', 1)`, `app.enable('trust proxy')`; `app.set('trust proxy', false)` is the default restated. */
-export function setsTrustProxy(call: ts.CallExpression): boolean {
+/**
+ * `app.set('trust proxy', 1)` → `1`, `app.enable('trust proxy')` → `true`: the value as written.
+ * `app.set('trust proxy', false)` (or `0`) is the default restated: undefined.
+ */
+export function trustProxyValue(call: ts.CallExpression, sourceFile: ts.SourceFile): string | undefined {
   const callee = call.expression;
-  if (callee.kind !== K.PropertyAccessExpression) return false;
+  if (callee.kind !== K.PropertyAccessExpression) return undefined;
   const method = (callee as ts.PropertyAccessExpression).name.text;
-  if ((method !== 'set' && method !== 'enable') || stringValue(call.arguments[0]) !== 'trust proxy') return false;
-  if (method === 'enable') return true;
+  if ((method !== 'set' && method !== 'enable') || stringValue(call.arguments[0]) !== 'trust proxy') return undefined;
+  if (method === 'enable') return 'true';
   const value = call.arguments[1] === undefined ? undefined : skipWrappers(call.arguments[1]);
-  return value !== undefined && value.kind !== K.FalseKeyword && !(value.kind === K.NumericLiteral && (value as ts.NumericLiteral).text === '0');
+  if (value === undefined || value.kind === K.FalseKeyword || (value.kind === K.NumericLiteral && (value as ts.NumericLiteral).text === '0')) return undefined;
+  return nodeText(value, sourceFile);
 }
 
 const ROUTE_DECORATORS = new Set(['Get', 'Post', 'Put', 'Patch', 'Delete', 'All']);

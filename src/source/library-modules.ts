@@ -12,6 +12,8 @@ export const LIBRARY_MODULES: ReadonlySet<string> = new Set([
   'winston', 'winston-daily-rotate-file', 'pino', 'rotating-file-stream',
   // no-graceful-shutdown
   'bullmq', '@godaddy/terminus', 'http-terminator', 'lightship', 'http-graceful-shutdown', 'stoppable', 'close-with-grace',
+  // trust-proxy (the `express()` app itself)
+  'express',
   // socket-broadcast, connection-registry (ws servers, in-memory GraphQL PubSub)
   'socket.io', '@socket.io/redis-adapter', '@socket.io/redis-streams-adapter', '@socket.io/postgres-adapter', '@socket.io/mongo-adapter',
   '@socket.io/cluster-adapter', 'socket.io-redis', 'ws', 'graphql-subscriptions', 'apollo-server', 'apollo-server-express',

@@ -29,7 +29,7 @@ import { isRecordedLibrary } from './library-modules.js';
 import { classifyUse, confirmMutation, type Use } from './mutations.js';
 import { foldPath, type PathScope } from './path-roots.js';
 import { broadcastOf, clientSetLoop, connectionAdd, emitterCall, isAdapterCall, isEventEmitterNew, type RealtimeNames } from './realtime.js';
-import { clientAddressRead, setsTrustProxy, throttledMethod } from './client-address.js';
+import { clientAddressRead, throttledMethod, trustProxyValue } from './client-address.js';
 import { ScopeStack, type CallContext, type ClassEntry, type FunctionInfo } from './scopes.js';
 import {
   climbWrappers,
@@ -911,7 +911,8 @@ class FileWalker {
     if (added !== undefined) realtime.connectionAdds.push(Object.assign(this.site(call), added));
     const emitter = emitterCall(call, this.realtimeNames);
     if (emitter !== undefined) realtime.emitterCalls.push(Object.assign(this.site(call), emitter));
-    if (setsTrustProxy(call)) this.facts.clientAddress.trustProxy.push(this.site(call));
+    const trust = trustProxyValue(call, this.sourceFile);
+    if (trust !== undefined) this.facts.clientAddress.trustProxy.push(Object.assign(this.site(call), { value: trust }));
   }
 
   /** `req.ip` used as a key or stored, and `wss.clients` iterated. */
