@@ -11,6 +11,8 @@ const K = ts.SyntaxKind;
 /** What the walk knows about a name at the point of use. */
 export interface RealtimeNames {
   moduleBinding(name: string): ModuleBinding | undefined;
+  /** The initializer of a module-level or local variable, as written. */
+  initializer(name: string): ts.Expression | undefined;
   importOf(name: string): { module: string; name: string } | undefined;
 }
 
@@ -81,7 +83,7 @@ export function connectionAdd(call: ts.CallExpression, names: RealtimeNames, sou
   if (binding === undefined || !COLLECTIONS.has(binding.initializer)) return undefined;
   for (const argument of call.arguments) {
     for (const name of passedNames(skipWrappers(argument))) {
-      const holds = connectionParameter(call, name, sourceFile);
+      const holds = connectionParameter(call, name, names, sourceFile);
       if (holds !== undefined) return { binding: binding.name, holds, connection: name };
     }
   }
@@ -104,7 +106,7 @@ function passedNames(argument: ts.Expression): string[] {
  * Whether `name` is a parameter of a function around `node` that receives a connection: the
  * callback of `x.on('connection', …)`, or a handler that opens an event stream.
  */
-function connectionParameter(node: ts.Node, name: string, sourceFile: ts.SourceFile): 'socket' | 'sse' | undefined {
+function connectionParameter(node: ts.Node, name: string, names: RealtimeNames, sourceFile: ts.SourceFile): 'socket' | 'sse' | undefined {
   for (let current = node.parent; current !== undefined; current = current.parent) {
     if (!isFunctionLike(current) && current.kind !== K.FunctionDeclaration && current.kind !== K.MethodDeclaration) continue;
     const fn = current as ts.FunctionLikeDeclaration;
@@ -114,13 +116,32 @@ function connectionParameter(node: ts.Node, name: string, sourceFile: ts.SourceF
       const listen = registration as ts.CallExpression;
       const method = listen.expression.kind === K.PropertyAccessExpression ? (listen.expression as ts.PropertyAccessExpression).name.text : undefined;
       const event = stringValue(listen.arguments[0]);
-      if ((method === 'on' || method === 'once') && event !== undefined && CONNECTION_EVENTS.has(event)) return 'socket';
+      if ((method === 'on' || method === 'once') && event !== undefined && CONNECTION_EVENTS.has(event)) {
+        return isHttpServer((listen.expression as ts.PropertyAccessExpression).expression, names) ? undefined : 'socket';
+      }
     }
     // The parameter that declares the name is the one the value comes from: an inner function shadows outer ones.
     const body = fn.body === undefined ? '' : nodeText(fn.body, sourceFile);
     return body.includes('text/event-stream') || body.includes('.flushHeaders(') ? 'sse' : undefined;
   }
   return undefined;
+}
+
+/** The TCP sockets of an HTTP server, tracked to destroy them at shutdown, are not clients to push to. */
+const HTTP_SERVER_FACTORIES = /(^|\.)(createServer|createSecureServer|listen)$/;
+
+/** `server` of `const server = http.createServer(app)` / `app.listen(3000)`. */
+function isHttpServer(receiver: ts.Expression, names: RealtimeNames): boolean {
+  let node = skipWrappers(receiver);
+  if (node.kind === K.Identifier) {
+    const init = names.initializer((node as ts.Identifier).text);
+    if (init === undefined) return false;
+    node = skipWrappers(init);
+  }
+  if (node.kind === K.AwaitExpression) node = skipWrappers((node as ts.AwaitExpression).expression);
+  if (node.kind !== K.CallExpression && node.kind !== K.NewExpression) return false;
+  const callee = dottedName((node as ts.CallExpression).expression);
+  return callee !== undefined && HTTP_SERVER_FACTORIES.test(callee);
 }
 
 /** `wss.clients.forEach(…)`, `for (const c of wss.clients)`, `[...wss.clients]`: the server behind `.clients`, when it is a module binding. */

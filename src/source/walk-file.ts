@@ -898,6 +898,10 @@ class FileWalker {
       return entry?.kind === 'binding' && entry.fn === undefined ? entry.binding : undefined;
     },
     importOf: (name) => this.fsLookup(name),
+    initializer: (name) => {
+      const entry = this.scopes.lookup(name);
+      return entry?.kind === 'binding' || entry?.kind === 'local' ? entry.init : undefined;
+    },
   };
 
   /** Real-time fan-out (realtime.ts) and `trust proxy` (client-address.ts) in one call; sites are patched in place by the join, so they are extended, not copied. */
