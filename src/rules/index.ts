@@ -13,11 +13,12 @@ import noGracefulShutdown from './no-graceful-shutdown.js';
 import missingBackingService from './missing-backing-service.js';
 import probeRoute from './probe-route.js';
 import requiredEnv from './required-env.js';
+import singleConnection from './single-connection.js';
 import socketBroadcast from './socket-broadcast.js';
 import templatePlaceholder from './template-placeholder.js';
 import trustProxy from './trust-proxy.js';
 
 // `as const` keeps each rule's id and options type: `defineConfig` is typed from this list.
-export const sourceRules = [connectionRegistry, fileLogging, inMemoryState, inProcessScheduler, localFsPersistence, memoryRateLimit, memorySession, nginxAffinity, noGracefulShutdown, socketBroadcast, trustProxy] as const;
+export const sourceRules = [connectionRegistry, fileLogging, inMemoryState, inProcessScheduler, localFsPersistence, memoryRateLimit, memorySession, nginxAffinity, noGracefulShutdown, singleConnection, socketBroadcast, trustProxy] as const;
 
 export const crossRules = [hardcodedEndpoint, listenPort, missingBackingService, probeRoute, requiredEnv, templatePlaceholder] as const;

@@ -9,9 +9,11 @@ export const LIBRARY_MODULES: ReadonlySet<string> = new Set([
   // in-process-scheduler
   'node-cron', 'cron', 'node-schedule', 'toad-scheduler',
   // file-logging
-  'winston', 'winston-daily-rotate-file', 'pino', 'rotating-file-stream',
+  'winston', 'winston-daily-rotate-file', 'pino', 'rotating-file-stream', 'bunyan', 'log4js',
   // no-graceful-shutdown
   'bullmq', '@godaddy/terminus', 'http-terminator', 'lightship', 'http-graceful-shutdown', 'stoppable', 'close-with-grace',
+  // single-connection
+  'mysql', 'mysql2', 'mysql2/promise', 'pg', 'amqplib', 'amqplib/callback_api',
   // trust-proxy (the `express()` app itself)
   'express',
   // socket-broadcast, connection-registry (ws servers, in-memory GraphQL PubSub)

@@ -21,7 +21,8 @@ import type {
 import type { Span } from '../findings.js';
 import { hostOption, parseClientUrl, valueSource } from './connections.js';
 import { envContext } from './env-reads.js';
-import { parsedSchemaName, schemaKeys, type SchemaKey } from './env-schemas.js';
+import { enclosingBranch } from './branches.js';
+import { envalidKeys, parsedSchemaName, schemaKeys, type SchemaKey } from './env-schemas.js';
 import { multerStorage, recogniseFsCall, recogniseUploadDestination, type FsImport } from './fs-calls.js';
 import { callbackRole, callHandlerLabel, isImmediatelyInvoked, newHandlerLabel, routeRegistration, uploadMiddlewareOwner, workerQueue } from './handlers.js';
 import { initializerKind, isReadonlyDeclaration } from './initializers.js';
@@ -141,6 +142,9 @@ function handlerContext(label: string): Context {
   return { time: 'runtime', label: { handlers: [{ name: label }] } };
 }
 
+/** Events a connection emits when its peer fails or goes away. */
+const FAILURE_EVENTS = new Set(['error', 'close', 'end']);
+
 const INIT: Context = { time: 'init' };
 const RUNTIME: Context = { time: 'runtime' };
 
@@ -185,7 +189,7 @@ class FileWalker {
     private readonly sourceFile: ts.SourceFile,
     private readonly file: string,
   ) {
-    this.facts = { path: file, bindings: [], fsCalls: [], envReads: [], connections: [], envSchemas: [], envSchemaParses: [], listens: [], routes: [], libraryCalls: [], signalHandlers: [], moduleSpecifiers: [], localImports: [],
+    this.facts = { path: file, bindings: [], fsCalls: [], envReads: [], connections: [], envSchemas: [], envSchemaParses: [], listens: [], routes: [], libraryCalls: [], signalHandlers: [], moduleSpecifiers: [], localImports: [], failureListeners: [],
       realtime: { broadcasts: [], adapterCalls: [], connectionAdds: [], clientSetLoops: [], emitters: [], emitterCalls: [] },
       clientAddress: { reads: [], trustProxy: [], throttled: [] } };
     this.current = sourceFile;
@@ -514,7 +518,7 @@ class FileWalker {
     this.recordRealtimeCall(call);
     const route = routeRegistration(call);
     if (route !== undefined) this.facts.routes.push({ ...this.span(call), ...route });
-    const parsed = parsedSchemaName(call);
+    const parsed = parsedSchemaName(call) ?? this.recordEnvalidSchema(call);
     if (parsed !== undefined) {
       const site = this.site(call) as EnvSchemaParse;
       site.schema = parsed;
@@ -792,7 +796,7 @@ class FileWalker {
     if (parent === undefined) return;
     if ((parent.kind === K.CallExpression && (parent as ts.CallExpression).expression === node) || this.syncArgument === identifier) {
       fn.calls.push(this.callContext());
-    } else {
+    } else if (!isExportedValue(node)) {
       fn.escapes = true;
     }
   }
@@ -835,15 +839,21 @@ class FileWalker {
   }
 
   /** `process.on('SIGTERM', shutdown)`, `process.once('SIGINT', …)`. */
+  /** `process.on('SIGTERM', …)`, and `db.on('error', …)` on anything else (see `failureListeners`). */
   private recordSignalHandler(call: ts.CallExpression): void {
     const callee = call.expression;
     if (callee.kind !== K.PropertyAccessExpression) return;
     const method = (callee as ts.PropertyAccessExpression).name.text;
     if (method !== 'on' && method !== 'once' && method !== 'addListener' && method !== 'prependListener') return;
-    if (dottedName((callee as ts.PropertyAccessExpression).expression) !== 'process') return;
-    const signal = stringValue(call.arguments[0]);
-    if (signal === undefined || !signal.startsWith('SIG')) return;
-    this.facts.signalHandlers.push({ ...this.span(call), time: this.context.time, signal });
+    const event = stringValue(call.arguments[0]);
+    if (event === undefined) return;
+    const receiver = dottedName((callee as ts.PropertyAccessExpression).expression);
+    if (receiver !== 'process') {
+      if (receiver !== undefined && FAILURE_EVENTS.has(event) && !this.facts.failureListeners.includes(receiver)) this.facts.failureListeners.push(receiver);
+      return;
+    }
+    if (!event.startsWith('SIG')) return;
+    this.facts.signalHandlers.push({ ...this.span(call), time: this.context.time, signal: event });
   }
 
   /** `session({ secret })`, `new session.MemoryStore()`, `rateLimit({ windowMs })` with the callee imported from a package. */
@@ -885,10 +895,22 @@ class FileWalker {
       }
       site.options = values;
     }
-    const outer = climbWrappers(call);
+    // `const conn = await amqp.connect(url)` and `client = new Client()` assign the result too.
+    let outer = climbWrappers(call);
+    if (outer.parent?.kind === K.AwaitExpression) outer = climbWrappers(outer.parent);
     const parent = outer.parent;
     if (parent?.kind === K.VariableDeclaration && (parent as ts.VariableDeclaration).name.kind === K.Identifier) site.assignedTo = ((parent as ts.VariableDeclaration).name as ts.Identifier).text;
+    if (parent?.kind === K.BinaryExpression && (parent as ts.BinaryExpression).operatorToken.kind === K.EqualsToken && (parent as ts.BinaryExpression).right === outer) {
+      const target = dottedName((parent as ts.BinaryExpression).left);
+      if (target !== undefined) site.assignedTo = target;
+    }
     if (parent?.kind === K.PropertyAssignment && (parent as ts.PropertyAssignment).name.kind === K.Identifier) site.passedAs = ((parent as ts.PropertyAssignment).name as ts.Identifier).text;
+    const constText = (name: string): string | undefined => {
+      const constant = this.pathScope.constInitializer(name, this.scopes.depth);
+      return constant === undefined ? undefined : nodeText(constant.init, this.sourceFile);
+    };
+    const branch = enclosingBranch(call, this.sourceFile, constText);
+    if (branch !== undefined) site.branch = branch;
     this.facts.libraryCalls.push(site);
   }
 
@@ -1002,7 +1024,22 @@ class FileWalker {
     const keys = schemaKeys(initializer, isZod, known, this.sourceFile);
     if (keys === undefined || keys.length === 0) return;
     this.schemaKeys.set(name, keys);
-    this.facts.envSchemas.push({ name, keys: keys.map((key) => ({ ...this.span(key.node), name: key.name, required: key.required })) });
+    this.facts.envSchemas.push({ name, library: 'zod', keys: keys.map((key) => ({ ...this.span(key.node), name: key.name, required: key.required })) });
+  }
+
+  /** envalid's `cleanEnv(process.env, {…})`: records its keys as a schema named after the call, and returns that name. */
+  private recordEnvalidSchema(call: ts.CallExpression): string | undefined {
+    const isCleanEnv = (callee: ts.Expression): boolean => {
+      const name = dottedName(callee);
+      if (name === undefined || !name.endsWith('cleanEnv')) return false;
+      const entry = this.scopes.lookup(name.split('.')[0]!);
+      return entry?.kind === 'import' && entry.module === 'envalid';
+    };
+    const keys = envalidKeys(call, isCleanEnv);
+    if (keys === undefined || keys.length === 0) return undefined;
+    const name = 'cleanEnv(process.env, …)';
+    this.facts.envSchemas.push({ name, library: 'envalid', keys: keys.map((key) => ({ ...this.span(key.node), name: key.name, required: key.required })) });
+    return name;
   }
 
   private recordEnvRead(name: string, node: ts.Node): void {
@@ -1405,6 +1442,26 @@ class FileWalker {
 type Mutable<T extends ts.Node> = { -readonly [P in keyof T]: T[P] };
 
 /** Links `node` and the wrappers inside it (`(async () => …)`) to their parents, for nodes the walk enters directly. */
+/**
+ * `export default fn`, `export = fn`, `module.exports = fn`, `module.exports = { fn }`,
+ * `exports.fn = fn`: exporting a function hands it to importers, whose calls the join reads;
+ * it is not an escape into a callback.
+ */
+function isExportedValue(node: ts.Node): boolean {
+  let value = node;
+  let parent = node.parent;
+  if (parent.kind === K.ShorthandPropertyAssignment || (parent.kind === K.PropertyAssignment && (parent as ts.PropertyAssignment).initializer === node)) {
+    value = climbWrappers(parent.parent);
+    parent = value.parent;
+  }
+  if (parent.kind === K.ExportAssignment) return value === node;
+  if (parent.kind !== K.BinaryExpression) return false;
+  const binary = parent as ts.BinaryExpression;
+  if (binary.operatorToken.kind !== K.EqualsToken || binary.right !== value) return false;
+  const target = dottedName(binary.left);
+  return target !== undefined && (target.startsWith('module.exports') || target.startsWith('exports.'));
+}
+
 function linkWrappers(node: ts.Expression, parent: ts.Node): void {
   let current: ts.Expression = node;
   let owner: ts.Node = parent;
@@ -1419,14 +1476,21 @@ function linkWrappers(node: ts.Expression, parent: ts.Node): void {
 /** The module a declaration's initializer requires: `require('m')` (whole) or `require('m').x`. */
 function requiredModule(node: ts.Expression | undefined): { module: string; name: string } | undefined {
   if (node === undefined) return undefined;
-  const whole = requireSpecifier(node);
+  const whole = loadedModule(node);
   if (whole !== undefined) return { module: whole, name: '*' };
   if (node.kind === K.PropertyAccessExpression) {
     const access = node as ts.PropertyAccessExpression;
-    const module = requireSpecifier(skipWrappers(access.expression));
+    const module = loadedModule(skipWrappers(access.expression));
     if (module !== undefined) return { module, name: access.name.text };
   }
   return undefined;
+}
+
+/** `require('./m')`, or `await import('./m')`: both give the module's namespace (juice-shop's app.ts loads its server that way). */
+function loadedModule(node: ts.Expression): string | undefined {
+  if (node.kind !== K.AwaitExpression) return requireSpecifier(node);
+  const awaited = skipWrappers((node as ts.AwaitExpression).expression);
+  return awaited.kind === K.CallExpression && (awaited as ts.CallExpression).expression.kind === K.ImportKeyword ? stringValue((awaited as ts.CallExpression).arguments[0]) : undefined;
 }
 
 /** `wrap(async (req, res) => …)`: a call whose arguments include a function. */
