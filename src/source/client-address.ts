@@ -48,8 +48,8 @@ function addressUse(access: ts.Node, sourceFile: ts.SourceFile): { use: 'key' | 
   switch (parent.kind) {
     case K.CallExpression: {
       const call = parent as ts.CallExpression;
-      if (!call.arguments.includes(node as ts.Expression)) return undefined;
-      return keyedBy(call);
+      const index = call.arguments.indexOf(node as ts.Expression);
+      return index < 0 ? undefined : keyedBy(call, index);
     }
     case K.ElementAccessExpression:
       return (parent as ts.ElementAccessExpression).argumentExpression === node ? { use: 'key', by: `\`${nodeText((parent as ts.ElementAccessExpression).expression, sourceFile)}[…]\`` } : undefined;
@@ -67,14 +67,21 @@ function addressUse(access: ts.Node, sourceFile: ts.SourceFile): { use: 'key' | 
   }
 }
 
-/** `banned.has(ip)`, `limiter.consume(ip)`, `recordFailure(ip)`. */
-function keyedBy(call: ts.CallExpression): { use: 'key'; by: string } | undefined {
+/** Redis hash and sorted-set commands take the member second: `hincrby('attempts', ip, 1)`. */
+const MEMBER_SECOND = new Set(['hget', 'hset', 'hincrby', 'zadd', 'zincrby', 'sadd', 'sismember']);
+
+/**
+ * `banned.has(ip)`, `limiter.consume(ip)`, `recordFailure(ip)`: the address as the key a collection
+ * or store is looked up by, not a value handed on (`form.set('remoteip', req.ip)`).
+ */
+function keyedBy(call: ts.CallExpression, index: number): { use: 'key'; by: string } | undefined {
   const callee = dottedName(call.expression);
   if (callee === undefined) return undefined;
   const parts = callee.split('.');
   const method = parts[parts.length - 1]!;
   if (SHOWN.test(parts[0]!)) return undefined;
-  if ((parts.length > 1 && KEY_METHODS.has(method)) || KEYED_HELPER.test(method)) return { use: 'key', by: `\`${callee}()\`` };
+  const keyPosition = index === 0 || (index === 1 && MEMBER_SECOND.has(method));
+  if ((parts.length > 1 && KEY_METHODS.has(method) && keyPosition) || (KEYED_HELPER.test(method) && index === 0)) return { use: 'key', by: `\`${callee}()\`` };
   return undefined;
 }
 
