@@ -7,6 +7,7 @@ import { scaledOut } from '../link/describe.js';
 import { defineSourceRule } from '../rule.js';
 import { handlerText } from '../source/call-graph.js';
 import type { Broadcast, LibraryCall, SourceFileFacts } from '../source/app-model.js';
+import type { LinkModel } from '../link/link-model.js';
 
 /** Adapters that carry a broadcast to the servers of other pods. */
 const SHARED_ADAPTERS = new Set([
@@ -40,7 +41,9 @@ export default defineSourceRule({
     }
     for (const files of packages.values()) {
       const servers = files.flatMap((file) => file.libraryCalls.filter(isServer).map((call) => ({ file, call })));
-      if (servers.length === 0) continue;
+      // NestJS gateways: the framework makes the server and hands it over as `@WebSocketServer() server`.
+      const gateways = files.filter((file) => file.moduleSpecifiers.includes('@nestjs/websockets'));
+      if (servers.length === 0 && gateways.length === 0) continue;
       const calls = files.flatMap((file) => file.libraryCalls);
       const optionAdapters = servers.map(({ call }) => call.options?.adapter).filter((text): text is string => text !== undefined);
       const shared = calls.some((call) => SHARED_ADAPTERS.has(call.module)) || optionAdapters.some((text) => !/cluster/i.test(text));
@@ -50,6 +53,19 @@ export default defineSourceRule({
       if (shared || unknownAdapter) continue;
       const names = new Set(servers.map(({ call }) => call.assignedTo).filter((name): name is string => name !== undefined));
       const broadcasts = files.flatMap((file) => file.realtime.broadcasts.filter((send) => send.shape !== 'direct' || names.has(send.root)));
+      for (const gateway of gateways) {
+        const sent = gateway.realtime.broadcasts.filter((send) => send.shape !== 'direct' || send.root.startsWith('this.'));
+        if (sent.length === 0) continue;
+        const adapter = cluster ? 'only the cluster adapter, which relays between the worker processes of one pod' : "Nest's default IoAdapter, which relays nothing between pods";
+        report({
+          location: sent[0]!,
+          message:
+            `This NestJS gateway broadcasts (${sends(sent)}) with ${adapter}: each pod's socket.io server only knows its own sockets, so clients connected to other replicas never receive these messages` +
+            "; and with HTTP long-polling enabled (the default), a handshake whose requests reach another pod fails with `Session ID unknown` unless transports are `['websocket']` or the Ingress keeps session affinity" +
+            `${suffix(gateway.path, links)}.`,
+          related: related(sent),
+        });
+      }
       if (broadcasts.length === 0) continue;
       for (const { file, call } of servers) {
         const name = call.assignedTo === undefined ? 'This socket.io server' : `socket.io server \`${call.assignedTo}\``;
@@ -82,4 +98,9 @@ function where(send: Broadcast): string {
 
 function related(broadcasts: readonly Broadcast[]): RelatedLocation[] {
   return broadcasts.map((send) => ({ file: send.file, line: send.line, message: `broadcast${where(send)}` }));
+}
+
+function suffix(file: string, links: LinkModel): string {
+  const scaled = scaledOut(file, links);
+  return scaled === undefined ? '' : ` (${scaled})`;
 }
