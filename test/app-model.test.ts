@@ -540,3 +540,47 @@ describe('files', () => {
     ]);
   });
 });
+
+describe('timers', () => {
+  it('folds delays through literals, products and constants, and marks stores, dates and bounding timeouts', () => {
+    const { app } = model({
+      'timers.ts': [
+        "import { setTimeout as sleep } from 'node:timers/promises';",
+        'const MINUTE = 60_000;',
+        'const HOLD = 15 * MINUTE;',
+        'const timers = new Map();',
+        "app.post('/a', (req, res) => {",
+        '  setTimeout(() => expire(req.body.id), HOLD);',
+        '  timers.set(req.body.id, setTimeout(expire, req.body.ms));',
+        '  const handle = setInterval(() => poll(), 2 * 60 * 60 * 1000);',
+        '  timers.set(req.body.id, handle);',
+        '  setTimeout(() => remind(), req.body.at.getTime() - Date.now());',
+        '  setTimeout(() => controller.abort(), 90_000);',
+        '  setTimeout(() => log(), 90_000).unref();',
+        '  await new Promise((done) => setTimeout(done, 90_000));',
+        '  await sleep(90_000);',
+        '});',
+        'function setTimeoutLocal() { const setTimeout = (f: () => void) => f(); setTimeout(() => 1); }',
+      ].join('\n'),
+    });
+    const timers = file(app, 'timers.ts').timers.map((timer) => ({
+      line: timer.line,
+      api: timer.api,
+      ms: timer.delayMs,
+      date: timer.delayFromDate,
+      callback: timer.callback,
+      stored: timer.storedIn,
+      bounded: timer.bounded,
+      handler: handlerText(timer),
+    }));
+    expect(timers).toEqual([
+      { line: 6, api: 'setTimeout', ms: 900_000, date: undefined, callback: 'expire()', stored: undefined, bounded: undefined, handler: 'POST /a' },
+      { line: 7, api: 'setTimeout', ms: undefined, date: undefined, callback: 'expire()', stored: 'timers', bounded: undefined, handler: 'POST /a' },
+      { line: 8, api: 'setInterval', ms: 7_200_000, date: undefined, callback: 'poll()', stored: 'timers', bounded: undefined, handler: 'POST /a' },
+      { line: 10, api: 'setTimeout', ms: undefined, date: true, callback: 'remind()', stored: undefined, bounded: undefined, handler: 'POST /a' },
+      { line: 11, api: 'setTimeout', ms: 90_000, date: undefined, callback: 'controller.abort()', stored: undefined, bounded: true, handler: 'POST /a' },
+      { line: 12, api: 'setTimeout', ms: 90_000, date: undefined, callback: 'log()', stored: undefined, bounded: true, handler: 'POST /a' },
+      { line: 13, api: 'setTimeout', ms: 90_000, date: undefined, callback: 'done()', stored: undefined, bounded: true, handler: 'POST /a' },
+    ]);
+  });
+});

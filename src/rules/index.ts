@@ -3,11 +3,15 @@ import connectionRegistry from './connection-registry.js';
 import fileLogging from './file-logging.js';
 import hardcodedEndpoint from './hardcoded-endpoint.js';
 import inMemoryState from './in-memory-state.js';
+import inProcessCache from './in-process-cache.js';
+import inProcessLock from './in-process-lock.js';
 import inProcessScheduler from './in-process-scheduler.js';
 import listenPort from './listen-port.js';
+import longTimer from './long-timer.js';
 import localFsPersistence from './local-fs-persistence.js';
 import memoryRateLimit from './memory-rate-limit.js';
 import memorySession from './memory-session.js';
+import moduleCrypto from './module-crypto.js';
 import nginxAffinity from './nginx-affinity.js';
 import noGracefulShutdown from './no-graceful-shutdown.js';
 import missingBackingService from './missing-backing-service.js';
@@ -17,8 +21,9 @@ import singleConnection from './single-connection.js';
 import socketBroadcast from './socket-broadcast.js';
 import templatePlaceholder from './template-placeholder.js';
 import trustProxy from './trust-proxy.js';
+import workerConfig from './worker-config.js';
 
 // `as const` keeps each rule's id and options type: `defineConfig` is typed from this list.
-export const sourceRules = [connectionRegistry, fileLogging, inMemoryState, inProcessScheduler, localFsPersistence, memoryRateLimit, memorySession, nginxAffinity, noGracefulShutdown, singleConnection, socketBroadcast, trustProxy] as const;
+export const sourceRules = [connectionRegistry, fileLogging, inMemoryState, inProcessCache, inProcessLock, inProcessScheduler, localFsPersistence, longTimer, memoryRateLimit, memorySession, moduleCrypto, nginxAffinity, noGracefulShutdown, singleConnection, socketBroadcast, trustProxy, workerConfig] as const;
 
 export const crossRules = [hardcodedEndpoint, listenPort, missingBackingService, probeRoute, requiredEnv, templatePlaceholder] as const;

@@ -14,6 +14,12 @@ export const LIBRARY_MODULES: ReadonlySet<string> = new Set([
   'bullmq', '@godaddy/terminus', 'http-terminator', 'lightship', 'http-graceful-shutdown', 'stoppable', 'close-with-grace',
   // single-connection
   'mysql', 'mysql2', 'mysql2/promise', 'pg', 'amqplib', 'amqplib/callback_api',
+  // worker-config
+  'bull', 'bee-queue', 'child_process', 'node:child_process', 'execa',
+  // in-process-cache
+  'node-cache', 'lru-cache', 'cache-manager', 'memory-cache', 'quick-lru', 'keyv', 'mnemonist', 'mnemonist/lru-cache', 'mnemonist/lru-map',
+  // in-process-lock
+  'async-mutex', 'async-lock',
   // trust-proxy (the `express()` app itself)
   'express',
   // socket-broadcast, connection-registry (ws servers, in-memory GraphQL PubSub)

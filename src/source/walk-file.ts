@@ -8,6 +8,8 @@ import type {
   Connection,
   EnvRead,
   EnvSchemaParse,
+  GeneratedKey,
+  KeySink,
   LibraryCall,
   Listen,
   FsCall,
@@ -17,9 +19,12 @@ import type {
   Site,
   SiteTime,
   SourceFileFacts,
+  TimerCall,
 } from './app-model.js';
 import type { Span } from '../findings.js';
 import { hostOption, parseClientUrl, valueSource } from './connections.js';
+import { declaredKeys, generatedArgument, isStableArgument, mayBeSink, sinkArguments, type Lookup } from './crypto-keys.js';
+import { describeRead } from './binding-uses.js';
 import { envContext } from './env-reads.js';
 import { enclosingBranch } from './branches.js';
 import { envalidKeys, parsedSchemaName, schemaKeys, type SchemaKey } from './env-schemas.js';
@@ -27,11 +32,14 @@ import { multerStorage, recogniseFsCall, recogniseUploadDestination, type FsImpo
 import { callbackRole, callHandlerLabel, isImmediatelyInvoked, newHandlerLabel, routeRegistration, uploadMiddlewareOwner, workerQueue } from './handlers.js';
 import { initializerKind, isReadonlyDeclaration } from './initializers.js';
 import { isRecordedLibrary } from './library-modules.js';
+import { moduleImportCalls } from './nest-modules.js';
 import { classifyUse, confirmMutation, type Use } from './mutations.js';
 import { foldPath, type PathScope } from './path-roots.js';
+import { processorLongWork, promisifiedImport, storedValues } from './queue-workers.js';
 import { broadcastOf, clientSetLoop, connectionAdd, emitterCall, isAdapterCall, isEventEmitterNew, type RealtimeNames } from './realtime.js';
 import { clientAddressRead, throttledMethod, trustProxyValue } from './client-address.js';
 import { ScopeStack, type CallContext, type ClassEntry, type FunctionInfo } from './scopes.js';
+import { callbackName, delayText, exportedNumbers, foldDelay, isBoundingTimer, isDateDelay, recogniseTimer, storedIdentifier, timerStore, type DelayLinks } from './timers.js';
 import {
   climbWrappers,
   dottedName,
@@ -128,6 +136,8 @@ export interface FileWalk {
   uploads: Map<ModuleBinding, UploadSite>;
   crossFileUploadRoutes: CrossFileUploadRoute[];
   pendingQueueLabels: PendingQueueLabel[];
+  /** Exported numeric constants and timers whose delay is one imported from a relative module (timers.ts). */
+  delays: DelayLinks;
 }
 
 interface Context {
@@ -167,6 +177,9 @@ class FileWalker {
   private readonly uploads = new Map<ModuleBinding, UploadSite>();
   private readonly crossFileUploadRoutes: CrossFileUploadRoute[] = [];
   private readonly pendingQueueLabels: PendingQueueLabel[] = [];
+  /** Timers assigned to a variable, so a later `timers.set(id, handle)` marks where they are kept. */
+  private readonly timerHandles = new Map<ts.Node, TimerCall>();
+  private readonly importedDelays: DelayLinks['imported'] = [];
   /** Env schemas of this file by binding name, so `schema.superRefine(…)` keeps their keys. */
   private readonly schemaKeys = new Map<string, readonly SchemaKey[]>();
   private readonly classes = new Map<ts.Node, ClassEntry>();
@@ -189,7 +202,7 @@ class FileWalker {
     private readonly sourceFile: ts.SourceFile,
     private readonly file: string,
   ) {
-    this.facts = { path: file, bindings: [], fsCalls: [], envReads: [], connections: [], envSchemas: [], envSchemaParses: [], listens: [], routes: [], libraryCalls: [], signalHandlers: [], moduleSpecifiers: [], localImports: [], failureListeners: [],
+    this.facts = { path: file, bindings: [], fsCalls: [], envReads: [], connections: [], envSchemas: [], envSchemaParses: [], listens: [], routes: [], libraryCalls: [], signalHandlers: [], moduleSpecifiers: [], localImports: [], failureListeners: [], generatedKeys: [], keySinks: [], timers: [],
       realtime: { broadcasts: [], adapterCalls: [], connectionAdds: [], clientSetLoops: [], emitters: [], emitterCalls: [] },
       clientAddress: { reads: [], trustProxy: [], throttled: [] } };
     this.current = sourceFile;
@@ -214,6 +227,7 @@ class FileWalker {
       uploads: this.uploads,
       crossFileUploadRoutes: this.crossFileUploadRoutes,
       pendingQueueLabels: this.pendingQueueLabels,
+      delays: { exported: exportedNumbers(this.exports, this.constantInitializer), imported: this.importedDelays },
     };
   }
 
@@ -337,6 +351,7 @@ class FileWalker {
       }
       case K.BinaryExpression:
         this.onCommonJsExport(node as ts.BinaryExpression);
+        this.recordStoredChild(node as ts.BinaryExpression);
         ts.forEachChild(node, this.visit);
         return;
       case K.LabeledStatement:
@@ -425,11 +440,7 @@ class FileWalker {
 
   private onClass(node: ts.ClassLikeDeclaration): void {
     const entry = this.classes.get(node);
-    // `@Module({ imports: [ThrottlerModule.forRoot(…)] })` is evaluated at load like top-level code; other decorators are skipped.
-    for (const decorator of ts.getDecorators(node) ?? []) {
-      const call = decorator.expression;
-      if (call.kind === K.CallExpression && dottedName((call as ts.CallExpression).expression) === 'Module') this.visit(call);
-    }
+    for (const call of moduleImportCalls(node)) this.recordLibraryCall(call, false);
     for (const clause of node.heritageClauses ?? []) {
       for (const type of clause.types) this.visit(type.expression);
     }
@@ -493,6 +504,8 @@ class FileWalker {
     if (declaration.name.kind !== K.Identifier) this.visit(declaration.name);
     if (initializer === undefined || bare === undefined) return;
     if (this.scopes.depth === 1 && declaration.name.kind === K.Identifier) this.recordEnvSchema(declaration.name.text, initializer);
+    if (this.scopes.depth === 1) this.recordGeneratedKeys(declaration);
+    if (this.scopes.depth === 1 && declaration.name.kind === K.Identifier) this.recordPromisified(declaration.name.text, bare);
     if (this.scopes.depth === 1 && declaration.name.kind === K.Identifier) {
       const entry = this.scopes.moduleEntry(declaration.name.text);
       if (entry?.kind === 'binding' && entry.fn !== undefined) {
@@ -513,9 +526,13 @@ class FileWalker {
 
   private onCall(call: ts.CallExpression): void {
     this.recordLibraryCall(call, false);
+    this.recordKeySinks(call);
+    this.recordStoredChild(call);
     this.recordSignalHandler(call);
     this.recordListen(call);
     this.recordRealtimeCall(call);
+    this.recordTimer(call);
+    if (this.timerHandles.size > 0) this.recordStoredTimer(call);
     const route = routeRegistration(call);
     if (route !== undefined) this.facts.routes.push({ ...this.span(call), ...route });
     const parsed = parsedSchemaName(call) ?? this.recordEnvalidSchema(call);
@@ -586,7 +603,12 @@ class FileWalker {
   }
 
   private onNew(expression: ts.NewExpression): void {
-    this.recordLibraryCall(expression, true);
+    const library = this.recordLibraryCall(expression, true);
+    if (library?.module === 'bullmq' && (library.imported === 'Worker' || library.member === 'Worker')) {
+      const work = processorLongWork(expression, this.lookup, this.sourceFile);
+      if (work !== undefined) library.longWork = work;
+    }
+    this.recordKeySinks(expression);
     if (isEventEmitterNew(expression, this.realtimeNames)) {
       const owner = this.declaredBinding(expression);
       if (owner !== undefined) this.facts.realtime.emitters.push(owner.name);
@@ -752,6 +774,7 @@ class FileWalker {
     const confirmed = confirmMutation(binding.initializer, use.mutation);
     const site = this.site(confirmed === undefined ? reference : use.node);
     if (confirmed === undefined) {
+      describeRead(site, reference);
       binding.reads.push(site);
       return;
     }
@@ -770,6 +793,7 @@ class FileWalker {
     }
     const use = classifyUse(identifier);
     const record: CrossFileUse = { specifier, name, use: { site: this.site(use.node), mutation: use.mutation } };
+    if (use.mutation === undefined) describeRead(record.use.site, identifier);
     const member = memberAccess(identifier);
     if (member === undefined) {
       if (name === '*') record.whole = true;
@@ -857,7 +881,7 @@ class FileWalker {
   }
 
   /** `session({ secret })`, `new session.MemoryStore()`, `rateLimit({ windowMs })` with the callee imported from a package. */
-  private recordLibraryCall(call: ts.CallExpression | ts.NewExpression, isNew: boolean): void {
+  private recordLibraryCall(call: ts.CallExpression | ts.NewExpression, isNew: boolean): LibraryCall | undefined {
     // `session(…)`, `session.MemoryStore`, `winston.transports.File`: the leftmost name is the import.
     // Most calls are not of an import: find the leftmost name and test it before building anything.
     const callee = skipWrappers(call.expression);
@@ -865,14 +889,17 @@ class FileWalker {
     while (leftmost.kind === K.PropertyAccessExpression) leftmost = (leftmost as ts.PropertyAccessExpression).expression;
     // `require('socket.io')(server)`: the module is called where it is required.
     const required = leftmost === callee ? requireSpecifier(leftmost) : undefined;
-    if (required === undefined && (leftmost.kind !== K.Identifier || !this.interesting.has((leftmost as ts.Identifier).text))) return;
-    const entry = required === undefined ? this.scopes.lookup((leftmost as ts.Identifier).text) : { kind: 'import' as const, module: required, name: '*' };
-    if (entry?.kind !== 'import' || !isRecordedLibrary(entry.module)) return;
+    if (required === undefined && (leftmost.kind !== K.Identifier || !this.interesting.has((leftmost as ts.Identifier).text))) return undefined;
+    const found = required === undefined ? this.scopes.lookup((leftmost as ts.Identifier).text) : { kind: 'import' as const, module: required, name: '*' };
+    // `const execAsync = promisify(exec)`: its calls are calls of `exec`.
+    const entry = found?.kind === 'binding' ? this.promisified.get(found.binding) : found;
+    if (entry?.kind !== 'import' || !isRecordedLibrary(entry.module)) return undefined;
     const members = dottedName(callee)?.split('.').slice(1) ?? [];
     const site = this.site(call) as LibraryCall;
     site.module = entry.module;
     site.imported = entry.name;
     site.isNew = isNew;
+    site.argumentCount = call.arguments?.length ?? 0;
     if (members.length > 0) site.member = members.join('.');
     const firstString = call.arguments?.[0] === undefined ? undefined : stringValue(skipWrappers(call.arguments[0]));
     if (firstString !== undefined) site.firstArgument = firstString;
@@ -889,17 +916,21 @@ class FileWalker {
     if (options !== undefined) {
       const values: Record<string, string> = {};
       for (const property of options.properties) {
+        if (property.kind === K.SpreadAssignment) values['...'] = nodeText(property.expression, this.sourceFile).slice(0, 200);
         const name = property.name === undefined ? undefined : property.name.kind === K.Identifier ? property.name.text : stringValue(property.name);
         if (name === undefined) continue;
         values[name] = property.kind === K.PropertyAssignment ? nodeText(property.initializer, this.sourceFile).slice(0, 200) : name;
       }
       site.options = values;
     }
-    // `const conn = await amqp.connect(url)` and `client = new Client()` assign the result too.
+    // `const conn = await amqp.connect(url)`, `const cache = await caching('memory')` and `client = new Client()` assign the result too.
     let outer = climbWrappers(call);
     if (outer.parent?.kind === K.AwaitExpression) outer = climbWrappers(outer.parent);
     const parent = outer.parent;
-    if (parent?.kind === K.VariableDeclaration && (parent as ts.VariableDeclaration).name.kind === K.Identifier) site.assignedTo = ((parent as ts.VariableDeclaration).name as ts.Identifier).text;
+    if (parent?.kind === K.VariableDeclaration && (parent as ts.VariableDeclaration).name.kind === K.Identifier) {
+      site.assignedTo = ((parent as ts.VariableDeclaration).name as ts.Identifier).text;
+      if (this.scopes.depth === 1) site.moduleLevel = true;
+    }
     if (parent?.kind === K.BinaryExpression && (parent as ts.BinaryExpression).operatorToken.kind === K.EqualsToken && (parent as ts.BinaryExpression).right === outer) {
       const target = dottedName((parent as ts.BinaryExpression).left);
       if (target !== undefined) site.assignedTo = target;
@@ -911,7 +942,11 @@ class FileWalker {
     };
     const branch = enclosingBranch(call, this.sourceFile, constText);
     if (branch !== undefined) site.branch = branch;
+    const storedIn = this.pendingStores.get(call);
+    if (storedIn !== undefined) site.storedIn = storedIn;
+    this.libraryCallSites.set(call, site);
     this.facts.libraryCalls.push(site);
+    return site;
   }
 
   private readonly realtimeNames: RealtimeNames = {
@@ -952,6 +987,117 @@ class FileWalker {
       if (server !== undefined) this.facts.realtime.clientSetLoops.push(Object.assign(this.site(access), { server }));
     }
   }
+
+  // ---- keys and child processes --------------------------------------------------------------
+
+  /** Scope lookups for the extractors in crypto-keys.ts and queue-workers.ts. */
+  private readonly lookup: Lookup = (name) => this.scopes.lookup(name);
+  /** Library calls by node, so a later `running.set(id, child)` finds the call `child` holds. */
+  private readonly libraryCallSites = new Map<ts.Node, LibraryCall>();
+  /** `running.set(id, spawn(…))`: the call is recorded after the `set`, so the binding waits here. */
+  private readonly pendingStores = new Map<ts.Node, string>();
+
+  /** Module bindings holding a promisified library function, as the import they stand for. */
+  private readonly promisified = new Map<ModuleBinding, { kind: 'import'; module: string; name: string }>();
+
+  /** `const execAsync = promisify(exec)`, `util.promisify(cp.execFile)`. */
+  private recordPromisified(name: string, initializer: ts.Expression): void {
+    const target = promisifiedImport(initializer, this.lookup);
+    const entry = target === undefined ? undefined : this.scopes.moduleEntry(name);
+    if (target !== undefined && entry?.kind === 'binding') this.promisified.set(entry.binding, { kind: 'import', ...target });
+  }
+
+  /** `const JWT_SECRET = randomBytes(32).toString('hex')` at module level. */
+  private recordGeneratedKeys(declaration: ts.VariableDeclaration): void {
+    for (const key of declaredKeys(declaration, this.lookup, this.sourceFile)) {
+      const generated = this.span(key.node) as GeneratedKey;
+      generated.binding = key.binding;
+      if (key.path !== undefined) generated.path = key.path;
+      generated.source = key.source;
+      if (key.envFallback !== undefined) generated.envFallback = key.envFallback;
+      this.facts.generatedKeys.push(generated);
+    }
+  }
+
+  /** `jwt.sign(payload, KEY)`, `session({ secret })`, `createCipheriv(alg, key, iv)`: the arguments passed as keys. */
+  private recordKeySinks(call: ts.CallExpression | ts.NewExpression): void {
+    if (!mayBeSink(call, this.interesting)) return;
+    for (const sink of sinkArguments(call, this.lookup)) {
+      if (isStableArgument(sink.node, this.lookup)) continue;
+      const site = this.site(sink.node) as KeySink;
+      site.api = sink.api;
+      site.purpose = sink.purpose;
+      site.role = sink.role;
+      site.text = nodeText(sink.node, this.sourceFile).slice(0, 200);
+      const generated = generatedArgument(sink.node, this.lookup, this.sourceFile);
+      if (generated !== undefined) site.generated = generated.envFallback === undefined ? { source: generated.source } : { source: generated.source, envFallback: generated.envFallback };
+      this.facts.keySinks.push(site);
+    }
+  }
+
+  /** `running.set(id, child)` with `child` a library call's result, into a module binding: the call's `storedIn`. */
+  private recordStoredChild(node: ts.CallExpression | ts.BinaryExpression): void {
+    if (this.context === INIT) return;
+    const stored = storedValues(node);
+    const binding = stored === undefined ? undefined : this.moduleBindingOf(stored.container);
+    if (stored === undefined || binding === undefined) return;
+    for (const value of stored.values) {
+      let source: ts.Expression | undefined = value;
+      if (value.kind === K.Identifier) {
+        const entry = this.scopes.lookup((value as ts.Identifier).text);
+        source = entry?.kind === 'local' && entry.init !== undefined ? entry.init : undefined;
+      }
+      if (source === undefined) continue;
+      let call = skipWrappers(source);
+      if (call.kind === K.AwaitExpression) call = skipWrappers((call as ts.AwaitExpression).expression);
+      const site = this.libraryCallSites.get(call);
+      if (site !== undefined) site.storedIn ??= binding.name;
+      else this.pendingStores.set(call, binding.name);
+    }
+  }
+
+  /** `setTimeout(fn, ms)` and `setInterval`, with the delay folded through this file's constants. */
+  private recordTimer(call: ts.CallExpression): void {
+    const timer = recogniseTimer(call, this.timerLookup);
+    if (timer === undefined) return;
+    const site = this.site(call) as TimerCall;
+    site.api = timer.api;
+    if (timer.delay !== undefined) {
+      const ms = foldDelay(timer.delay, this.constantInitializer);
+      if (ms !== undefined) site.delayMs = ms;
+      const imported = ms === undefined ? this.relativeImport(skipWrappers(timer.delay)) : undefined;
+      if (imported !== undefined) this.importedDelays.push({ timer: site, specifier: imported.module, name: imported.name });
+      if (isDateDelay(timer.delay)) site.delayFromDate = true;
+      site.delayText = delayText(timer.delay, this.sourceFile);
+    }
+    const callback = callbackName(timer.callback);
+    if (callback !== undefined) site.callback = callback;
+    const store = timerStore(call);
+    if (store !== undefined) site.storedIn = store;
+    if (timer.promise || isBoundingTimer(call, timer.callback)) site.bounded = true;
+    this.facts.timers.push(site);
+    if (climbWrappers(call).parent?.kind === K.VariableDeclaration) this.timerHandles.set(call, site);
+  }
+
+  /** `const handle = setTimeout(…); timers.set(id, handle)`: the timer is kept in `timers`. */
+  private recordStoredTimer(call: ts.CallExpression): void {
+    const stored = storedIdentifier(call);
+    const entry = stored === undefined ? undefined : this.scopes.lookup(stored.value.text);
+    if (stored === undefined || entry?.kind !== 'local' || entry.init === undefined) return;
+    const timer = this.timerHandles.get(skipWrappers(entry.init));
+    if (timer !== undefined) timer.storedIn ??= stored.store;
+  }
+
+  private readonly timerLookup = (name: string): { module: string; name: string } | 'local' | undefined => {
+    const entry = this.scopes.lookup(name);
+    if (entry === undefined) return undefined;
+    return entry.kind === 'import' ? { module: entry.module, name: entry.name } : 'local';
+  };
+
+  private readonly constantInitializer = (name: string): ts.Expression | undefined => {
+    const entry = this.scopes.lookup(name);
+    return (entry?.kind === 'binding' || entry?.kind === 'local') && entry.isConst ? entry.init : undefined;
+  };
 
   /**
    * `app.listen(port)`, `app.listen(Number(process.env.PORT ?? 3000))`, `fastify.listen({ port })`,
