@@ -13,6 +13,7 @@ import { readDockerfile, type DockerImage } from './dockerfile.js';
 import type { LinkedContainer, LinkModel, SetLinks } from './link-model.js';
 import { containerMounts } from './mounts.js';
 import { readTemplates } from './templates.js';
+import { readUpstreamAffinity } from './nginx-upstreams.js';
 import { entryFile, linkPackage, reachableFiles, type DeployableUnit, type PackageManifest, type WorkloadPackages } from './workload-package.js';
 import { readPathAliases } from './path-aliases.js';
 
@@ -63,7 +64,9 @@ export function buildLinks(input: BuildLinksInput): { links: LinkModel; errors: 
   };
   const context = { input, units, images, manifests, sources, filesRun };
   const sets = input.cluster.sets.map((set) => ({ ...linkSet(set, context), templates }));
-  return { links: { sets, templates }, errors };
+  // The same files as the templates: a file that cannot be read is already reported there.
+  const { affinity: upstreamAffinity } = readUpstreamAffinity(input.cwd, input.templates);
+  return { links: { sets, templates, upstreamAffinity }, errors };
 }
 
 interface LinkContext {

@@ -6,6 +6,7 @@ import type { ManifestSet, Resource } from '../manifests/cluster-model.js';
 import type { ContainerRef } from '../manifests/pod-templates.js';
 import type { DockerImage } from './dockerfile.js';
 import type { ShippedTemplate } from './templates.js';
+import type { UpstreamAffinity } from './nginx-upstreams.js';
 import type { Entry } from './workload-package.js';
 
 /** Where a variable a container gets comes from. */
@@ -88,4 +89,6 @@ export interface LinkModel {
   sets: readonly SetLinks[];
   /** Config templates packages ship into their images, with the variables their placeholders need. */
   templates: readonly ShippedTemplate[];
+  /** Client affinity in nginx `upstream` blocks (`ip_hash`, `sticky`), from every `*.conf` and `*.conf.template` found. */
+  upstreamAffinity: readonly UpstreamAffinity[];
 }

@@ -28,8 +28,10 @@ export default defineSourceRule({
   },
   check({ app, links, report }) {
     for (const file of app.files) {
+      // Collections of live connections (WebSockets, SSE responses) are connection-registry's: one root cause, one finding.
+      const registries = new Set(file.realtime.connectionAdds.map((add) => add.binding));
       for (const binding of file.bindings) {
-        if (!COLLECTION_KINDS.has(binding.initializer) || binding.readonly) continue;
+        if (!COLLECTION_KINDS.has(binding.initializer) || binding.readonly || registries.has(binding.name)) continue;
         const writes = binding.mutations.filter((site) => site.time === 'runtime');
         if (writes.length === 0) continue;
         const runtimeReads = binding.reads.filter((site) => site.time === 'runtime');

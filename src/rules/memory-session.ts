@@ -7,6 +7,8 @@ import type { LibraryCall } from '../source/app-model.js';
 
 /** Stores that keep sessions in the pod: in memory, or in files on its disk. */
 const LOCAL_STORE = /\bMemoryStore\b|\bFileStore\b|\bSessionFileStore\b/;
+/** Packages whose store class, made from `session`, keeps sessions in the pod. */
+const LOCAL_STORE_MODULES = new Set(['memorystore', 'session-file-store']);
 
 function isExpressSession(call: LibraryCall): boolean {
   return call.module === 'express-session' && !call.isNew && (call.imported === 'default' || call.imported === '*') && call.member === undefined;
@@ -24,16 +26,24 @@ export default defineSourceRule({
   },
   check({ app, links, report }) {
     for (const file of app.files) {
+      // `const SessionStore = require('session-file-store')(session)`: store classes of this file made by a local-store package, whatever their name.
+      const localClasses = file.libraryCalls.filter((call) => LOCAL_STORE_MODULES.has(call.module) && call.assignedTo !== undefined);
+      const classOf = (store: string) => localClasses.find((call) => new RegExp(`\\bnew\\s+${call.assignedTo!.replace(/\$/g, '\\$')}\\b`).test(store));
+      const localStore = (store: string): boolean => LOCAL_STORE.test(store) || classOf(store) !== undefined;
+      const onDisk = (store: string): boolean => /File/.test(store) || classOf(store)?.module === 'session-file-store';
+      // Passport keeps its logins in this session: one finding, with passport's line as evidence.
+      const passport = file.libraryCalls.filter((call) => call.module === 'passport' && call.member === 'session');
       for (const call of file.libraryCalls) {
         // Options built elsewhere (`session(options)` with an imported object) are not guessed at.
         if (!isExpressSession(call) || call.optionsUnknown === true) continue;
         const store = call.options?.store;
-        if (store !== undefined && !LOCAL_STORE.test(store)) continue;
-        const what = store === undefined ? 'no `store`, so it uses its built-in MemoryStore' : `\`store: ${store}\`, which keeps sessions ${/File/.test(store) ? "in files on the pod's disk" : 'in the process'}`;
+        if (store !== undefined && !localStore(store)) continue;
+        const what = store === undefined ? 'no `store`, so it uses its built-in MemoryStore' : `\`store: ${store}\`, which keeps sessions ${onDisk(store) ? "in files on the pod's disk" : 'in the process'}`;
         const scaled = scaledOut(file.path, links);
         report({
           location: call,
-          message: `express-session is set up with ${what}: a request that reaches another replica finds no session and the user is logged out, and every restart or rollout logs everybody out${scaled === undefined ? '' : ` (${scaled})`}.`,
+          message: `express-session is set up with ${what}${passport.length > 0 ? ', and passport keeps its logins in that session' : ''}: a request that reaches another replica finds no session and the user is logged out, and every restart or rollout logs everybody out${scaled === undefined ? '' : ` (${scaled})`}.`,
+          ...(passport.length > 0 ? { related: passport.map((use) => ({ file: use.file, line: use.line, message: 'passport.session() reads its logins from this session' })) } : {}),
         });
       }
     }

@@ -322,6 +322,65 @@ export interface SourceFileFacts {
   keySinks: KeySink[];
   /** `setTimeout`/`setInterval` calls. */
   timers: TimerCall[];
+  /** socket.io broadcasts, connection registries and in-process event buses (see realtime.ts). */
+  realtime: RealtimeFacts;
+  /** Where the client's address is read, and whether Express is told to trust the proxy (see client-address.ts). */
+  clientAddress: ClientAddressFacts;
+}
+
+/** `io.to(room).emit(…)`, `socket.broadcast.emit(…)`, `io.emit(…)`: a send meant for clients other than the caller. */
+export interface Broadcast extends Site {
+  /** The receiver the chain starts from: `io`, `socket`, `this.server`. */
+  root: string;
+  /** `broadcast`: through `.broadcast`; `room`: through `.to()`/`.in()`/`.except()`; `direct`: on the receiver itself (`io.emit`, `io.sockets.emit`). */
+  shape: 'broadcast' | 'room' | 'direct';
+  text: string;
+}
+
+/** `clients.add(ws)` in a `'connection'` listener, `streams.push(res)` in an SSE route: a module collection holding live connections. */
+export interface ConnectionAdd extends Site {
+  binding: string;
+  /** `socket`: a WebSocket or socket.io connection; `sse`: a response kept open as an event stream. */
+  holds: 'socket' | 'sse';
+  /** The name the connection has where it is added: `ws`, `res`. */
+  connection: string;
+}
+
+/** `bus.emit(…)` / `bus.on(…)` on a module binding of this file or one imported from a relative module. */
+export interface EmitterCall extends Site {
+  method: string;
+  /** A module binding of this file. */
+  binding?: string;
+  /** An import of a relative module. */
+  imported?: { specifier: string; name: string };
+}
+
+export interface RealtimeFacts {
+  broadcasts: Broadcast[];
+  /** `io.adapter(createAdapter(…))`: an adapter set on a server after it is made. */
+  adapterCalls: Site[];
+  connectionAdds: ConnectionAdd[];
+  /** `wss.clients.forEach(…)`, `for (const c of wss.clients)`: a ws server's own client set iterated. */
+  clientSetLoops: (Site & { server: string })[];
+  /** Module bindings of this file made by `new EventEmitter()` (node:events). */
+  emitters: string[];
+  emitterCalls: EmitterCall[];
+}
+
+/** `req.ip`, `req.socket.remoteAddress`, used as a key (ban list, limiter, attempts map) or stored (audit record). */
+export interface ClientAddressRead extends Site {
+  text: string;
+  use: 'key' | 'stored';
+  /** What it keys or is stored by, for the message: `banned.has()`, `keyGenerator`, `auditLog.create()`. */
+  by: string;
+}
+
+export interface ClientAddressFacts {
+  reads: ClientAddressRead[];
+  /** `app.set('trust proxy', …)` (not false) or `app.enable('trust proxy')`, with the value as written (`1`, `'loopback'`, `true`). */
+  trustProxy: (Site & { value: string })[];
+  /** NestJS methods decorated with `@Throttle(…)`: the method name and the route its `@Post('…')`/`@Get('…')` gives. */
+  throttled: (Span & { method: string; route?: string })[];
 }
 
 /** A random value written where a module binding (or a property of one) is declared. */

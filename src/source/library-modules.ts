@@ -3,7 +3,7 @@
 // no rule needs). A rule about another library adds its module here.
 export const LIBRARY_MODULES: ReadonlySet<string> = new Set([
   // memory-session
-  'express-session',
+  'express-session', 'memorystore', 'session-file-store', 'passport',
   // memory-rate-limit
   'express-rate-limit', 'express-slow-down', 'rate-limiter-flexible',
   // in-process-scheduler
@@ -22,6 +22,11 @@ export const LIBRARY_MODULES: ReadonlySet<string> = new Set([
   'async-mutex', 'async-lock',
   // loopback-listen
   '@hapi/hapi', 'hapi',
+  // trust-proxy (the `express()` app itself)
+  'express',
+  // socket-broadcast, connection-registry (ws servers, in-memory GraphQL PubSub)
+  'socket.io', '@socket.io/redis-adapter', '@socket.io/redis-streams-adapter', '@socket.io/postgres-adapter', '@socket.io/mongo-adapter',
+  '@socket.io/cluster-adapter', 'socket.io-redis', 'ws', 'graphql-subscriptions', 'apollo-server', 'apollo-server-express',
 ]);
 
 /** NestJS's own packages (`app.enableShutdownHooks()` and the like). */

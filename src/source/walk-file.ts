@@ -39,6 +39,8 @@ import { describeHandler, handlerFunction } from './signal-handlers.js';
 import { classifyUse, confirmMutation, type Use } from './mutations.js';
 import { foldPath, type PathScope } from './path-roots.js';
 import { processorLongWork, promisifiedImport, storedValues } from './queue-workers.js';
+import { broadcastOf, clientSetLoop, connectionAdd, emitterCall, isAdapterCall, isEventEmitterNew, type RealtimeNames } from './realtime.js';
+import { clientAddressRead, throttledMethod, trustProxyValue } from './client-address.js';
 import { ScopeStack, type CallContext, type ClassEntry, type FunctionInfo } from './scopes.js';
 import { callbackName, delayText, exportedNumbers, foldDelay, isBoundingTimer, isDateDelay, recogniseTimer, storedIdentifier, timerStore, type DelayLinks } from './timers.js';
 import {
@@ -203,7 +205,9 @@ class FileWalker {
     private readonly sourceFile: ts.SourceFile,
     private readonly file: string,
   ) {
-    this.facts = { path: file, bindings: [], fsCalls: [], envReads: [], connections: [], envSchemas: [], envSchemaParses: [], listens: [], routes: [], libraryCalls: [], signalHandlers: [], moduleSpecifiers: [], localImports: [], failureListeners: [], generatedKeys: [], keySinks: [], timers: [] };
+    this.facts = { path: file, bindings: [], fsCalls: [], envReads: [], connections: [], envSchemas: [], envSchemaParses: [], listens: [], routes: [], libraryCalls: [], signalHandlers: [], moduleSpecifiers: [], localImports: [], failureListeners: [], generatedKeys: [], keySinks: [], timers: [],
+      realtime: { broadcasts: [], adapterCalls: [], connectionAdds: [], clientSetLoops: [], emitters: [], emitterCalls: [] },
+      clientAddress: { reads: [], trustProxy: [], throttled: [] } };
     this.current = sourceFile;
     this.lineStarts = sourceFile.getLineStarts();
   }
@@ -468,6 +472,8 @@ class FileWalker {
         case K.MethodDeclaration:
         case K.GetAccessor:
         case K.SetAccessor: {
+          const throttled = member.kind === K.MethodDeclaration ? throttledMethod(member as ts.MethodDeclaration) : undefined;
+          if (throttled !== undefined) this.facts.clientAddress.throttled.push({ ...this.span(member.name!), method: throttled.name, ...(throttled.route === undefined ? {} : { route: throttled.route }) });
           const staticMethod = isStatic && member.name !== undefined && member.name.kind === K.Identifier
             ? entry?.staticMethods.get(member.name.text)
             : undefined;
@@ -527,6 +533,7 @@ class FileWalker {
     this.recordStoredChild(call);
     this.recordSignalHandler(call);
     this.recordListen(call);
+    this.recordRealtimeCall(call);
     this.recordTimer(call);
     if (this.timerHandles.size > 0) this.recordStoredTimer(call);
     const route = routeRegistration(call);
@@ -675,6 +682,10 @@ class FileWalker {
       if (work !== undefined) library.longWork = work;
     }
     this.recordKeySinks(expression);
+    if (isEventEmitterNew(expression, this.realtimeNames)) {
+      const owner = this.declaredBinding(expression);
+      if (owner !== undefined) this.facts.realtime.emitters.push(owner.name);
+    }
     const label = newHandlerLabel(expression, this.constantString);
     // `new Worker(IMPORT_QUEUE, …)` with the queue name imported: the processor runs in a stand-in
     // function whose label is rewritten once the exporting file's constant is known.
@@ -762,6 +773,7 @@ class FileWalker {
       this.recordEnvRead(access.name.text, access);
       return;
     }
+    this.recordAddressOrClients(access);
     this.visit(object);
   }
 
@@ -954,8 +966,10 @@ class FileWalker {
     const callee = skipWrappers(call.expression);
     let leftmost: ts.Expression = callee;
     while (leftmost.kind === K.PropertyAccessExpression) leftmost = (leftmost as ts.PropertyAccessExpression).expression;
-    if (leftmost.kind !== K.Identifier || !this.interesting.has((leftmost as ts.Identifier).text)) return undefined;
-    const found = this.scopes.lookup((leftmost as ts.Identifier).text);
+    // `require('socket.io')(server)`: the module is called where it is required.
+    const required = leftmost === callee ? requireSpecifier(leftmost) : undefined;
+    if (required === undefined && (leftmost.kind !== K.Identifier || !this.interesting.has((leftmost as ts.Identifier).text))) return undefined;
+    const found = required === undefined ? this.scopes.lookup((leftmost as ts.Identifier).text) : { kind: 'import' as const, module: required, name: '*' };
     // `const execAsync = promisify(exec)`: its calls are calls of `exec`.
     const entry = found?.kind === 'binding' ? this.promisified.get(found.binding) : found;
     if (entry?.kind !== 'import' || !isRecordedLibrary(entry.module)) return undefined;
@@ -974,7 +988,10 @@ class FileWalker {
       return bare.kind === K.Identifier ? (this.pathScope.constInitializer((bare as ts.Identifier).text, this.scopes.depth)?.init ?? bare) : bare;
     });
     const options = argumentsGiven.map((argument) => skipWrappers(argument)).find((argument) => argument.kind === K.ObjectLiteralExpression) as ts.ObjectLiteralExpression | undefined;
-    if (options === undefined && argumentsGiven.length > 0) site.optionsUnknown = true;
+    // `ThrottlerModule.forRoot([{ ttl, limit }])`: a list spelled out here is read as options with none of the named keys.
+    const list = options === undefined && argumentsGiven[0] !== undefined && skipWrappers(argumentsGiven[0]).kind === K.ArrayLiteralExpression;
+    if (list) site.options = {};
+    else if (options === undefined && argumentsGiven.length > 0) site.optionsUnknown = true;
     if (options !== undefined) {
       const values: Record<string, string> = {};
       for (const property of options.properties) {
@@ -1009,6 +1026,45 @@ class FileWalker {
     this.libraryCallSites.set(call, site);
     this.facts.libraryCalls.push(site);
     return site;
+  }
+
+  private readonly realtimeNames: RealtimeNames = {
+    moduleBinding: (name) => {
+      const entry = this.interesting.has(name) ? this.scopes.lookup(name) : undefined;
+      return entry?.kind === 'binding' && entry.fn === undefined ? entry.binding : undefined;
+    },
+    importOf: (name) => this.fsLookup(name),
+    initializer: (name) => {
+      const entry = this.scopes.lookup(name);
+      return entry?.kind === 'binding' || entry?.kind === 'local' ? entry.init : undefined;
+    },
+  };
+
+  /** Real-time fan-out (realtime.ts) and `trust proxy` (client-address.ts) in one call; sites are patched in place by the join, so they are extended, not copied. */
+  private recordRealtimeCall(call: ts.CallExpression): void {
+    if (call.expression.kind !== K.PropertyAccessExpression) return;
+    const realtime = this.facts.realtime;
+    const broadcast = broadcastOf(call);
+    if (broadcast !== undefined) realtime.broadcasts.push(Object.assign(this.site(call), broadcast));
+    if (isAdapterCall(call)) realtime.adapterCalls.push(this.site(call));
+    const added = connectionAdd(call, this.realtimeNames, this.sourceFile);
+    if (added !== undefined) realtime.connectionAdds.push(Object.assign(this.site(call), added));
+    const emitter = emitterCall(call, this.realtimeNames);
+    if (emitter !== undefined) realtime.emitterCalls.push(Object.assign(this.site(call), emitter));
+    const trust = trustProxyValue(call, this.sourceFile);
+    if (trust !== undefined) this.facts.clientAddress.trustProxy.push(Object.assign(this.site(call), { value: trust }));
+  }
+
+  /** `req.ip` used as a key or stored, and `wss.clients` iterated. */
+  private recordAddressOrClients(access: ts.PropertyAccessExpression): void {
+    const name = access.name.text;
+    if (name === 'ip' || name === 'remoteAddress') {
+      const read = clientAddressRead(access, this.sourceFile);
+      if (read !== undefined) this.facts.clientAddress.reads.push(Object.assign(this.site(access), read));
+    } else if (name === 'clients') {
+      const server = clientSetLoop(access, this.realtimeNames);
+      if (server !== undefined) this.facts.realtime.clientSetLoops.push(Object.assign(this.site(access), { server }));
+    }
   }
 
   // ---- keys and child processes --------------------------------------------------------------
