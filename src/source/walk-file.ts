@@ -11,7 +11,9 @@ import type {
   LibraryCall,
   Listen,
   FsCall,
+  GlobalSlot,
   HandlerRef,
+  InstanceField,
   ModuleBinding,
   MutationSite,
   Site,
@@ -19,16 +21,20 @@ import type {
   SourceFileFacts,
 } from './app-model.js';
 import type { Span } from '../findings.js';
+import { assignmentShape } from './assignments.js';
 import { hostOption, parseClientUrl, valueSource } from './connections.js';
 import { envContext } from './env-reads.js';
 import { parsedSchemaName, schemaKeys, type SchemaKey } from './env-schemas.js';
+import { globalSlotAccess } from './global-slots.js';
 import { multerStorage, recogniseFsCall, recogniseUploadDestination, type FsImport } from './fs-calls.js';
 import { callbackRole, callHandlerLabel, isImmediatelyInvoked, newHandlerLabel, routeRegistration, uploadMiddlewareOwner, workerQueue } from './handlers.js';
 import { initializerKind, isReadonlyDeclaration } from './initializers.js';
 import { isRecordedLibrary } from './library-modules.js';
 import { classifyUse, confirmMutation, type Use } from './mutations.js';
+import { decoratorsOf, nestClass, nestHandler, type NestClass } from './nest.js';
 import { foldPath, type PathScope } from './path-roots.js';
 import { ScopeStack, type CallContext, type ClassEntry, type FunctionInfo } from './scopes.js';
+import { instanceFields, moduleInstance } from './singletons.js';
 import {
   climbWrappers,
   dottedName,
@@ -142,6 +148,15 @@ function handlerContext(label: string): Context {
 const INIT: Context = { time: 'init' };
 const RUNTIME: Context = { time: 'runtime' };
 
+/** The one instance `this` refers to inside a singleton class's methods: its fields and methods. */
+interface InstanceOwner {
+  fields: Map<string, InstanceField>;
+  methods: Map<string, FunctionInfo>;
+}
+
+/** What a reference's uses are recorded on: a module binding, an instance field or a global slot. */
+type Tracked = Pick<ModuleBinding, 'initializer' | 'mutations' | 'reads'>;
+
 export function walkFile(sourceFile: ts.SourceFile, file: string): FileWalk {
   return new FileWalker(sourceFile, file).run();
 }
@@ -172,6 +187,11 @@ class FileWalker {
   private readonly lineStarts: readonly number[];
   /** The class whose static members `this` refers to, inside static methods and blocks. */
   private staticClass: ClassEntry | undefined;
+  /** The singleton instance `this` refers to, inside the instance members of a singleton class. */
+  private instanceOwner: InstanceOwner | undefined;
+  /** Classes of this file instantiated at module level: `export default new JobRegistry()`. */
+  private readonly moduleInstances = new Map<string, string>();
+  private readonly globalSlots = new Map<string, GlobalSlot>();
   /** `const handler = wrap(async (req, res) => …)`: the wrapped callback belongs to `handler`. */
   private wrapper: { call: ts.Node; fn: FunctionInfo } | undefined;
   /** `app.post('/x', wrap(async (req, res) => …))`: the wrapped callback runs as the route. */
@@ -183,7 +203,7 @@ class FileWalker {
     private readonly sourceFile: ts.SourceFile,
     private readonly file: string,
   ) {
-    this.facts = { path: file, bindings: [], fsCalls: [], envReads: [], connections: [], envSchemas: [], envSchemaParses: [], listens: [], routes: [], libraryCalls: [], signalHandlers: [], moduleSpecifiers: [], localImports: [] };
+    this.facts = { path: file, bindings: [], fsCalls: [], envReads: [], connections: [], envSchemas: [], envSchemaParses: [], listens: [], routes: [], libraryCalls: [], signalHandlers: [], moduleSpecifiers: [], localImports: [], singletons: [], globalSlots: [] };
     this.current = sourceFile;
     this.lineStarts = sourceFile.getLineStarts();
   }
@@ -375,14 +395,18 @@ class FileWalker {
     this.scopes.pop();
   }
 
-  private onFunction(fn: ts.FunctionLikeDeclaration, context: Context, staticClass: ClassEntry | undefined): void {
+  private onFunction(fn: ts.FunctionLikeDeclaration, context: Context, staticClass: ClassEntry | undefined, instanceOwner?: InstanceOwner): void {
     if (fn.name !== undefined && fn.name.kind === K.ComputedPropertyName) this.visit(fn.name);
     const savedContext = this.context;
     const savedStatic = this.staticClass;
+    const savedOwner = this.instanceOwner;
     const savedCurrent = this.current;
     this.context = context;
     // Arrow functions keep the `this` of where they are written; other functions get their own.
-    if (fn.kind !== K.ArrowFunction) this.staticClass = staticClass;
+    if (fn.kind !== K.ArrowFunction) {
+      this.staticClass = staticClass;
+      this.instanceOwner = instanceOwner;
+    }
     this.scopes.push();
     if (fn.kind === K.FunctionExpression && fn.name !== undefined) this.scopes.declare(fn.name.text);
     for (const parameter of fn.parameters) this.declarePattern(parameter.name);
@@ -398,6 +422,7 @@ class FileWalker {
     this.current = savedCurrent;
     this.context = savedContext;
     this.staticClass = savedStatic;
+    this.instanceOwner = savedOwner;
   }
 
   /** The time of a function met in the generic walk (not as a known callback). */
@@ -421,9 +446,16 @@ class FileWalker {
       for (const type of clause.types) this.visit(type.expression);
     }
     const classContext = this.context;
+    const className = node.name?.text ?? 'default';
+    const nest = decoratorsOf(node).length === 0 ? undefined : nestClass(node, this.importOf, this.sourceFile);
+    const instantiation = nest?.singleton === true ? nest.decorator : node.name === undefined || this.scopes.depth !== 1 ? undefined : this.moduleInstances.get(node.name.text);
+    const owner = instantiation === undefined ? undefined : this.singletonOwner(node, className, instantiation);
+    // The one instance of a singleton is built at start-up; any other class may be built at any time.
     const memberContext = this.nestedContext();
+    const constructionContext = owner === undefined ? memberContext : INIT;
     const savedContext = this.context;
     const savedStatic = this.staticClass;
+    const savedOwner = this.instanceOwner;
     const savedCurrent = this.current;
     for (const member of node.members) {
       (member as Mutable<ts.ClassElement>).parent = node;
@@ -435,11 +467,13 @@ class FileWalker {
           if (property.name.kind === K.ComputedPropertyName) this.visit(property.name);
           if (property.initializer === undefined) break;
           // Static initializers run when the class is evaluated; instance ones when it is constructed.
-          this.context = isStatic ? classContext : memberContext;
+          this.context = isStatic ? classContext : constructionContext;
           this.staticClass = isStatic ? entry : undefined;
+          this.instanceOwner = isStatic ? undefined : owner;
           this.visit(property.initializer);
           this.context = savedContext;
           this.staticClass = savedStatic;
+          this.instanceOwner = savedOwner;
           break;
         }
         case K.MethodDeclaration:
@@ -448,12 +482,13 @@ class FileWalker {
           const staticMethod = isStatic && member.name !== undefined && member.name.kind === K.Identifier
             ? entry?.staticMethods.get(member.name.text)
             : undefined;
-          const context = staticMethod !== undefined && member.kind === K.MethodDeclaration ? { time: 'init' as const, deferred: staticMethod } : memberContext;
-          this.onFunction(member as ts.FunctionLikeDeclaration, context, isStatic ? entry : undefined);
+          let context: Context = staticMethod !== undefined && member.kind === K.MethodDeclaration ? { time: 'init' as const, deferred: staticMethod } : memberContext;
+          if (!isStatic) context = this.instanceMethodContext(member, className, nest, owner) ?? context;
+          this.onFunction(member as ts.FunctionLikeDeclaration, context, isStatic ? entry : undefined, isStatic ? undefined : owner);
           break;
         }
         case K.Constructor:
-          this.onFunction(member as ts.ConstructorDeclaration, memberContext, undefined);
+          this.onFunction(member as ts.ConstructorDeclaration, constructionContext, undefined, owner);
           break;
         case K.ClassStaticBlockDeclaration:
           this.context = classContext;
@@ -468,6 +503,60 @@ class FileWalker {
     }
     this.current = savedCurrent;
   }
+
+  /**
+   * Records a singleton class: its instance fields, and its methods as functions whose time the
+   * call graph decides (`this.helper()` from a route runs in that route; a public method may be
+   * called from anywhere, so it runs at runtime).
+   */
+  private singletonOwner(node: ts.ClassLikeDeclaration, className: string, instantiation: string): InstanceOwner {
+    const owner: InstanceOwner = { fields: new Map(), methods: new Map() };
+    const fields: InstanceField[] = [];
+    for (const declared of instanceFields(node).values()) {
+      const field: InstanceField = {
+        name: declared.name,
+        location: this.span(declared.node),
+        initializer: initializerKind(declared.initializer),
+        readonly: isReadonlyDeclaration(declared.type, declared.initializer),
+        mutations: [],
+        reads: [],
+      };
+      owner.fields.set(field.name, field);
+      fields.push(field);
+    }
+    const methods: (Span & { name: string })[] = [];
+    for (const member of node.members) {
+      if ((member.kind !== K.MethodDeclaration && member.kind !== K.GetAccessor && member.kind !== K.SetAccessor) || hasModifier(member, K.StaticKeyword)) continue;
+      if (member.name === undefined || (member.name.kind !== K.Identifier && member.name.kind !== K.PrivateIdentifier)) continue;
+      const name = member.name.text;
+      const hidden = member.name.kind === K.PrivateIdentifier || hasModifier(member, K.PrivateKeyword) || hasModifier(member, K.ProtectedKeyword);
+      if (!owner.methods.has(name)) owner.methods.set(name, this.newFunction(`${className}.${name}`, !hidden));
+      methods.push({ ...this.span(member), name });
+    }
+    const name = node.name ?? node;
+    this.facts.singletons.push({ name: className, location: this.span(name), instantiation, fields, methods });
+    return owner;
+  }
+
+  /** The context of an instance method: a Nest handler runs as its route; a singleton's method as the call graph decides. */
+  private instanceMethodContext(member: ts.ClassElement, className: string, nest: NestClass | undefined, owner: InstanceOwner | undefined): Context | undefined {
+    const handler = nest === undefined ? undefined : nestHandler(member, className, nest, this.importOf, this.sourceFile);
+    if (handler?.route !== undefined) this.facts.routes.push({ ...this.span(handler.route.node), method: handler.route.method, path: handler.route.path });
+    const fn = owner === undefined || member.name === undefined || (member.name.kind !== K.Identifier && member.name.kind !== K.PrivateIdentifier) ? undefined : owner.methods.get(member.name.text);
+    if (fn === undefined) return handler?.label === undefined ? undefined : handlerContext(handler.label);
+    if (handler?.label !== undefined && !fn.handlerLabels.includes(handler.label)) fn.handlerLabels.push(handler.label);
+    if (handler?.lifecycle === true) {
+      // Nest calls it once, at start-up or shutdown.
+      fn.exported = false;
+      fn.calls.push({ time: 'init' });
+    }
+    return { time: 'init', deferred: fn };
+  }
+
+  private readonly importOf = (name: string): string | undefined => {
+    const entry = this.scopes.moduleEntry(name);
+    return entry?.kind === 'import' ? entry.module : undefined;
+  };
 
   private onVariable(declaration: ts.VariableDeclaration): void {
     const initializer = declaration.initializer;
@@ -658,6 +747,8 @@ class FileWalker {
       this.recordEnvRead(access.name.text, access);
       return;
     }
+    const slot = globalSlotAccess(access);
+    if (slot !== undefined && (slot.root === 'app.locals' || this.scopes.lookup(slot.root) === undefined)) this.recordGlobalUse(`${slot.root}.${slot.name}`, slot.name, access);
     this.visit(object);
   }
 
@@ -710,6 +801,20 @@ class FileWalker {
 
   private onThis(node: ts.Node): void {
     if (this.staticClass !== undefined) this.onStaticMember(this.staticClass, node);
+    else if (this.instanceOwner !== undefined) this.onInstanceMember(this.instanceOwner, node);
+  }
+
+  /** `this.jobs…` and `this.helper()` inside a singleton's instance members. */
+  private onInstanceMember(owner: InstanceOwner, object: ts.Node): void {
+    const member = memberAccess(object);
+    if (member === undefined) return;
+    const field = owner.fields.get(member.name);
+    if (field !== undefined) {
+      this.recordUse(field, member.node);
+      return;
+    }
+    const method = owner.methods.get(member.name);
+    if (method !== undefined) this.recordFunctionReference(method, member.node);
   }
 
   /** `Store.sessions…` / `this.sessions…` in a static context, and calls of static methods. */
@@ -725,7 +830,7 @@ class FileWalker {
     if (method !== undefined) this.recordFunctionReference(method, member.node);
   }
 
-  private recordUse(binding: ModuleBinding, reference: ts.Node): void {
+  private recordUse(binding: Tracked, reference: ts.Node): void {
     if (binding.initializer === 'function' && isCallee(reference)) return;
     const use = classifyUse(reference);
     const confirmed = confirmMutation(binding.initializer, use.mutation);
@@ -737,7 +842,23 @@ class FileWalker {
     const mutation = site as MutationSite;
     mutation.kind = confirmed.kind;
     if (confirmed.method !== undefined) mutation.method = confirmed.method;
+    if (confirmed.kind === 'reassign' && use.node.kind === K.BinaryExpression) {
+      const shape = assignmentShape(use.node as ts.BinaryExpression);
+      mutation.value = shape.value;
+      if (shape.lazy) mutation.lazy = true;
+    }
     binding.mutations.push(mutation);
+  }
+
+  /** `global.onlineUsers…`, `req.app.locals.onlineUsers…`: a use of a process-wide slot. */
+  private recordGlobalUse(text: string, name: string, access: ts.Node): void {
+    let slot = this.globalSlots.get(text);
+    if (slot === undefined) {
+      slot = { text, name, mutations: [], reads: [] };
+      this.globalSlots.set(text, slot);
+      this.facts.globalSlots.push(slot);
+    }
+    this.recordUse({ initializer: 'other', mutations: slot.mutations, reads: slot.reads }, access);
   }
 
   private recordCrossFileUse(specifier: string, name: string, identifier: ts.Identifier): void {
@@ -989,6 +1110,8 @@ class FileWalker {
    */
   private predeclare(statements: ts.NodeArray<ts.Statement>, moduleLevel: boolean): void {
     for (const statement of statements) {
+      const instance = moduleLevel ? moduleInstance(statement) : undefined;
+      if (instance !== undefined && !this.moduleInstances.has(instance.className)) this.moduleInstances.set(instance.className, instance.text);
       switch (statement.kind) {
         case K.VariableStatement: {
           const list = (statement as ts.VariableStatement).declarationList;
