@@ -3,7 +3,7 @@
 // security or job data; P1 for caches and state one handler keeps to itself).
 import type { RelatedLocation } from '../findings.js';
 import { handlerText } from '../source/call-graph.js';
-import type { Site, SourceFileFacts } from '../source/app-model.js';
+import type { MutationSite, Site, SourceFileFacts } from '../source/app-model.js';
 
 /** A cache is refilled from its source of truth; replicas diverging costs freshness, not data. */
 const CACHE_WORD = /^(cache|cached|memo|memoized|lru)$/;
@@ -77,7 +77,7 @@ export function describeUse(writes: readonly Site[], runtimeReads: readonly Site
   else if (readers.size === writers.size) where = `is written and read in ${list(merge(writers, readers))}`;
   else where = `is written in ${list(writers)} and read in ${list(readers)}`;
   const shownReads = readers.size === writers.size && writersOnly.length === 0 ? [] : runtimeReads;
-  return { where, crossHandler, writers, readers, related: related(writes, shownReads) };
+  return { where, crossHandler, writers, readers, related: related(writes, shownReads, nameSite) };
 }
 
 /** Whether a name says cache, or user/security/job data. */
@@ -115,14 +115,14 @@ function join(items: string[]): string {
   return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
 }
 
-export function related(writes: readonly Site[], reads: readonly Site[]): RelatedLocation[] {
+export function related(writes: readonly Site[], reads: readonly Site[], nameSite?: SiteNamer): RelatedLocation[] {
   const locations: RelatedLocation[] = [];
   const seen = new Set<string>();
   const add = (site: Site, verb: string): void => {
     const key = `${site.file}:${site.line}`;
     if (seen.has(key)) return;
     seen.add(key);
-    const handler = handlerText(site);
+    const handler = handlerText(site) ?? nameSite?.(site);
     locations.push({ file: site.file, line: site.line, message: handler === undefined ? `${verb} here` : `${verb} in ${handler}` });
   };
   for (const site of writes) add(site, 'written');
@@ -137,4 +137,26 @@ export function nameWords(name: string): string[] {
     .split(/[^A-Za-z0-9]+/)
     .filter((word) => word !== '')
     .map((word) => word.toLowerCase());
+}
+
+/** Words of a flag about the process itself — its own connection, readiness or shutdown — which is per pod by nature. */
+const PROCESS_WORD = /^(connected|disconnected|ready|healthy|alive|live|shutting|shutdown|closing|closed|draining|terminating|stopping|listening)$/;
+
+export function isProcessFlag(name: string): boolean {
+  return nameWords(name).some((word) => PROCESS_WORD.test(word));
+}
+
+/** A write in a `process.on('SIGTERM')` handler: the process's own shutdown, not shared state. */
+export function inSignalHandler(site: Site): boolean {
+  return site.handlers !== undefined && site.handlers.length > 0 && site.handlers.every((ref) => ref.name.startsWith("'SIG"));
+}
+
+/** A counter's step: `n++`, `n += 1`. */
+export function isCounterStep(site: MutationSite): boolean {
+  return site.kind === 'update' || site.compound === true;
+}
+
+/** A flag or latch being set: `running = true`, `initialized = true`, `lastRun = null`. */
+export function isFlagWrite(site: MutationSite): boolean {
+  return site.kind === 'reassign' && site.value === 'literal' && site.lazy !== true;
 }

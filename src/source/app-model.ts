@@ -73,6 +73,8 @@ export interface MutationSite extends Site {
    * `x = x ?? v`, or inside `if (!x)` / `if (x == null)`: a value created once, on first use.
    */
   lazy?: boolean;
+  /** For `reassign`: arithmetic on the old value (`x += 1`), a counter's step like `update`. */
+  compound?: boolean;
 }
 
 /** A module-level `const`/`let`/`var` binding or a class static field. */

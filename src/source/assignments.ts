@@ -11,7 +11,11 @@ const K = ts.SyntaxKind;
 export interface AssignmentShape {
   value: InitializerKind;
   lazy: boolean;
+  /** `x += 1`, `x -= n`: arithmetic on the old value, a counter's step. */
+  compound: boolean;
 }
+
+const ARITHMETIC = new Set([K.PlusEqualsToken, K.MinusEqualsToken, K.AsteriskEqualsToken]);
 
 /** `assignment` is `target = value` (or `??=`, `||=`, `+=`…) with `target` the tracked reference. */
 export function assignmentShape(assignment: ts.BinaryExpression): AssignmentShape {
@@ -19,7 +23,8 @@ export function assignmentShape(assignment: ts.BinaryExpression): AssignmentShap
   const target = skipWrappers(assignment.left);
   let value = skipWrappers(assignment.right);
   if (value.kind === K.AwaitExpression) value = skipWrappers((value as ts.AwaitExpression).expression);
-  if (operator === K.QuestionQuestionEqualsToken || operator === K.BarBarEqualsToken) return { value: initializerKind(value), lazy: true };
+  if (operator === K.QuestionQuestionEqualsToken || operator === K.BarBarEqualsToken) return { value: initializerKind(value), lazy: true, compound: false };
+  if (ARITHMETIC.has(operator)) return { value: initializerKind(value), lazy: false, compound: true };
   // `x = x ?? create()`
   if (value.kind === K.BinaryExpression) {
     const binary = value as ts.BinaryExpression;
@@ -27,15 +32,17 @@ export function assignmentShape(assignment: ts.BinaryExpression): AssignmentShap
     if (fallback && sameTarget(skipWrappers(binary.left), target)) {
       let right = skipWrappers(binary.right);
       if (right.kind === K.AwaitExpression) right = skipWrappers((right as ts.AwaitExpression).expression);
-      return { value: initializerKind(right), lazy: true };
+      return { value: initializerKind(right), lazy: true, compound: false };
     }
   }
-  return { value: operator === K.EqualsToken ? initializerKind(value) : 'other', lazy: operator === K.EqualsToken && guardedByEmptiness(assignment, target) };
+  const kind = operator === K.EqualsToken ? initializerKind(value) : 'other';
+  // `if (!initialized) initialized = true` is a latch, not a value built on first use.
+  return { value: kind, lazy: operator === K.EqualsToken && kind !== 'literal' && guardedByEmptiness(assignment, target), compound: false };
 }
 
 /**
  * `if (!x) x = …`, `if (x == null) { x = …; }`, `if (!x || expired) …`, or `if (x) return x;`
- * before the assignment in the same block.
+ * before the assignment in the same block (not `if (x) return;`: that is a guard, not a cache).
  */
 function guardedByEmptiness(assignment: ts.BinaryExpression, target: ts.Expression): boolean {
   const statement = assignment.parent;
@@ -60,7 +67,8 @@ function returnsWhenSet(statement: ts.IfStatement, target: ts.Expression): boole
   if (!sameTarget(skipWrappers(statement.expression), target)) return false;
   const then = statement.thenStatement;
   const first = then.kind === K.Block ? (then as ts.Block).statements[0] : then;
-  return first !== undefined && first.kind === K.ReturnStatement;
+  const returned = first !== undefined && first.kind === K.ReturnStatement ? (first as ts.ReturnStatement).expression : undefined;
+  return returned !== undefined && sameTarget(skipWrappers(returned), target);
 }
 
 /** `!x`, `x == null`, `x === undefined`, `typeof x === 'undefined'`, or one of those `||`-ed with anything. */

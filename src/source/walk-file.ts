@@ -846,6 +846,7 @@ class FileWalker {
       const shape = assignmentShape(use.node as ts.BinaryExpression);
       mutation.value = shape.value;
       if (shape.lazy) mutation.lazy = true;
+      if (shape.compound) mutation.compound = true;
     }
     binding.mutations.push(mutation);
   }
