@@ -1,5 +1,6 @@
 // The source and cross rule registry: adding a rule means adding its file and one line here.
 import fileLogging from './file-logging.js';
+import globalState from './global-state.js';
 import hardcodedEndpoint from './hardcoded-endpoint.js';
 import inMemoryState from './in-memory-state.js';
 import inProcessScheduler from './in-process-scheduler.js';
@@ -15,6 +16,6 @@ import singletonState from './singleton-state.js';
 import templatePlaceholder from './template-placeholder.js';
 
 // `as const` keeps each rule's id and options type: `defineConfig` is typed from this list.
-export const sourceRules = [fileLogging, inMemoryState, inProcessScheduler, localFsPersistence, memoryRateLimit, memorySession, noGracefulShutdown, singletonState] as const;
+export const sourceRules = [fileLogging, globalState, inMemoryState, inProcessScheduler, localFsPersistence, memoryRateLimit, memorySession, noGracefulShutdown, singletonState] as const;
 
 export const crossRules = [hardcodedEndpoint, listenPort, missingBackingService, probeRoute, requiredEnv, templatePlaceholder] as const;
