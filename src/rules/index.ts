@@ -12,10 +12,11 @@ import noGracefulShutdown from './no-graceful-shutdown.js';
 import missingBackingService from './missing-backing-service.js';
 import probeRoute from './probe-route.js';
 import requiredEnv from './required-env.js';
+import runtimeLatch from './runtime-latch.js';
 import singletonState from './singleton-state.js';
 import templatePlaceholder from './template-placeholder.js';
 
 // `as const` keeps each rule's id and options type: `defineConfig` is typed from this list.
-export const sourceRules = [fileLogging, globalState, inMemoryState, inProcessScheduler, localFsPersistence, memoryRateLimit, memorySession, noGracefulShutdown, singletonState] as const;
+export const sourceRules = [fileLogging, globalState, inMemoryState, inProcessScheduler, localFsPersistence, memoryRateLimit, memorySession, noGracefulShutdown, runtimeLatch, singletonState] as const;
 
 export const crossRules = [hardcodedEndpoint, listenPort, missingBackingService, probeRoute, requiredEnv, templatePlaceholder] as const;

@@ -38,20 +38,19 @@ export default defineSourceRule({
           if (judged === undefined) continue;
           const { shape, writes } = judged;
           const runtimeReads = field.reads.filter((site) => site.time === 'runtime');
-          const use = describeUse(writes, runtimeReads, file, nameSite);
+          const use = describeUse(writes, runtimeReads, file, nameSite, shape === 'counter' ? 'incremented' : shape === 'flag' ? 'set' : 'written');
           const { cache, critical: criticalName } = nameKind(field.name);
           // Counters and flags hold one number or switch: P1 unless the name says security or job state.
           const critical = !cache && (criticalName || (shape === 'collection' && use.crossHandler));
           const name = `\`${singleton.name}.${field.name}\``;
           const scaled = scaledOut(file.path, links);
-          const where = shape === 'counter' ? use.where.replace(/^is written/, 'is incremented') : shape === 'flag' ? use.where.replace(/^is written/, 'is set') : use.where;
           const effect =
             shape === 'counter'
               ? 'each pod counts only its own share, and the count restarts at zero with the pod'
               : shape === 'flag'
                 ? 'the flag is set in one pod only, so another replica does not see it and runs the same work or takes the same path, and a restart clears it'
                 : 'each pod holds its own copy, so what one replica stores the others never see, and all of it is lost on restart';
-          const message = `${name} ${where}, and ${singleton.name} has one instance per process (\`${singleton.instantiation}\`): ${effect}${scaled === undefined ? '' : ` (${scaled})`}`;
+          const message = `${name} ${use.where}, and ${singleton.name} has one instance per process (\`${singleton.instantiation}\`): ${effect}${scaled === undefined ? '' : ` (${scaled})`}`;
           report({
             location: field.location,
             message: critical

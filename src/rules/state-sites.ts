@@ -62,7 +62,7 @@ export interface StateUse {
 }
 
 /** How runtime writes and reads of one piece of state spread over handlers, as a message says it. */
-export function describeUse(writes: readonly Site[], runtimeReads: readonly Site[], file: SourceFileFacts, nameSite?: SiteNamer): StateUse {
+export function describeUse(writes: readonly Site[], runtimeReads: readonly Site[], file: SourceFileFacts, nameSite?: SiteNamer, written = 'written'): StateUse {
   const writers = handlerNames(writes, file, nameSite);
   const readers = handlerNames(runtimeReads, file, nameSite);
   // The story is "written here, read there": a handler that both reads and writes is named as a reader.
@@ -72,10 +72,10 @@ export function describeUse(writes: readonly Site[], runtimeReads: readonly Site
     [...readers.keys()].some((reader) => [...writers.keys()].some((writer) => writer !== reader)) ||
     writes.some((site) => site.file !== file.path);
   let where: string;
-  if (readers.size === 0) where = `is written in ${list(writers)}`;
-  else if (writersOnly.length > 0) where = `is written in ${list(pick(writers, writersOnly))} and read in ${list(readers)}`;
-  else if (readers.size === writers.size) where = `is written and read in ${list(merge(writers, readers))}`;
-  else where = `is written in ${list(writers)} and read in ${list(readers)}`;
+  if (readers.size === 0) where = `is ${written} in ${list(writers)}`;
+  else if (writersOnly.length > 0) where = `is ${written} in ${list(pick(writers, writersOnly))} and read in ${list(readers)}`;
+  else if (readers.size === writers.size) where = `is ${written} and read in ${list(merge(writers, readers))}`;
+  else where = `is ${written} in ${list(writers)} and read in ${list(readers)}`;
   const shownReads = readers.size === writers.size && writersOnly.length === 0 ? [] : runtimeReads;
   return { where, crossHandler, writers, readers, related: related(writes, shownReads, nameSite) };
 }
