@@ -9,7 +9,7 @@
 import { scaledOut } from '../link/describe.js';
 import { defineSourceRule } from '../rule.js';
 import type { GlobalSlot, MutationSite, Site, SourceFileFacts } from '../source/app-model.js';
-import { describeUse, inSignalHandler, nameKind } from './state-sites.js';
+import { describeUse, inSignalHandler, nameKind } from '../source/state-sites.js';
 
 interface Group {
   text: string;

@@ -3,7 +3,7 @@
 import { scaledOut } from '../link/describe.js';
 import { defineSourceRule } from '../rule.js';
 import type { InitializerKind } from '../source/app-model.js';
-import { describeUse, nameKind } from './state-sites.js';
+import { describeUse, nameKind } from '../source/state-sites.js';
 
 /** WeakMap/WeakSet are left out: they hang metadata on objects that live no longer than a request. */
 const COLLECTION_KINDS: ReadonlySet<InitializerKind> = new Set(['object-literal', 'array-literal', 'map', 'set']);

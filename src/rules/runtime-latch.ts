@@ -18,7 +18,7 @@
 // process itself (`shuttingDown`, `connected`, `ready`) and writes in a SIGTERM handler.
 import { defineSourceRule } from '../rule.js';
 import type { InitializerKind, ModuleBinding, MutationSite, Site } from '../source/app-model.js';
-import { describeUse, inSignalHandler, isCounterStep, isFlagWrite, isProcessFlag, nameWords } from './state-sites.js';
+import { describeUse, inSignalHandler, isCounterStep, isFlagWrite, isProcessFlag, nameWords } from '../source/state-sites.js';
 
 /** In-memory-state's domain; functions and classes are not values a handler latches. */
 const SKIPPED_KINDS: ReadonlySet<InitializerKind> = new Set(['object-literal', 'array-literal', 'map', 'set', 'weak-collection', 'function', 'class']);

@@ -1,9 +1,10 @@
-// Shared by the in-memory-state family: names the handlers a piece of state is written and read
+// Shared by the in-memory-state rule family (in-memory-state, singleton-state, global-state,
+// runtime-latch; src/rules holds rules only): names the handlers a piece of state is written and read
 // in, and grades it (P0 when one handler writes what another reads, or the name says user,
 // security or job data; P1 for caches and state one handler keeps to itself).
 import type { RelatedLocation } from '../findings.js';
-import { handlerText } from '../source/call-graph.js';
-import type { MutationSite, Site, SourceFileFacts } from '../source/app-model.js';
+import { handlerText } from './call-graph.js';
+import type { MutationSite, Site, SourceFileFacts } from './app-model.js';
 
 /** A cache is refilled from its source of truth; replicas diverging costs freshness, not data. */
 const CACHE_WORD = /^(cache|cached|memo|memoized|lru)$/;
