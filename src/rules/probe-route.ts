@@ -1,6 +1,7 @@
 // HTTP probes whose path no route of the code serves: the kubelet gets a 404, which fails the probe.
 // Judged only where the route table is known: Express-style `app.get('/x')`/`router.route('/x')`
-// registrations, with no mount point, wildcard or unread framework that could serve the path.
+// registrations and NestJS `@Controller('x')` + `@Get('y')` decorators, with no mount point (a Nest
+// global prefix is one), wildcard or unread framework that could serve the path.
 import { distance } from 'fastest-levenshtein';
 import { perSite } from '../link/describe.js';
 import { valueAt } from '../manifests/plain-data.js';
@@ -15,7 +16,7 @@ const PROBES = {
 /** Methods a GET probe can be served by. */
 const SERVING = new Set(['GET', 'ALL', 'HEAD']);
 /** Frameworks whose routes are declared in ways this reader does not collect (decorators, route objects, file-system routing). */
-const UNREAD_FRAMEWORKS = /^(?:@nestjs\/|@hapi\/hapi$|next$|nuxt$|@remix-run\/|@trpc\/server|@apollo\/server$|apollo-server|graphql-yoga$|@fastify\/autoload$)/;
+const UNREAD_FRAMEWORKS = /^(?:@hapi\/hapi$|next$|nuxt$|@remix-run\/|@trpc\/server|@apollo\/server$|apollo-server|graphql-yoga$|@fastify\/autoload$)/;
 
 /** `/jobs/:id` or `*` as a pattern for one concrete path; a regular-expression route may serve anything. */
 function routePattern(path: string): RegExp {

@@ -36,8 +36,8 @@ export type ImportOf = (name: string) => string | undefined;
 export interface NestClass {
   /** `@Controller('otp')` as written, cut to one line. */
   decorator: string;
-  /** The controller's path prefix (`otp`), empty for none. */
-  prefix: string;
+  /** The controller's path prefix (`otp`), empty for none, undefined when it is not a literal. */
+  prefix: string | undefined;
   /** Default scope: one instance per process. */
   singleton: boolean;
 }
@@ -67,11 +67,11 @@ export function nestClass(node: ts.ClassLikeDeclaration, importOf: ImportOf, sou
     const options = called.args.find((argument) => argument.kind === K.ObjectLiteralExpression) as ts.ObjectLiteralExpression | undefined;
     const scope = options === undefined ? undefined : property(options, 'scope');
     const scoped = scope !== undefined && /\b(REQUEST|TRANSIENT)\b/.test(nodeText(scope, sourceFile));
-    let prefix = '';
+    let prefix: string | undefined = '';
     if (called.name === 'Controller') {
       const first = called.args[0];
       const path = first === undefined ? undefined : first.kind === K.ObjectLiteralExpression ? property(first as ts.ObjectLiteralExpression, 'path') : first;
-      prefix = pathText(path) ?? '';
+      prefix = path === undefined ? '' : pathText(path);
     }
     return {
       decorator: nodeText(decorator, sourceFile).split('\n')[0]!,
@@ -90,8 +90,11 @@ export function nestHandler(method: ts.ClassElement, className: string, owner: N
     if (called === undefined) continue;
     if (ROUTE_DECORATORS.has(called.name)) {
       const verb = called.name.toUpperCase();
-      const path = joinPath(owner.prefix, pathText(called.args[0]) ?? '');
-      return { label: `${verb} ${path}`, route: { method: verb, path, node: decorator } };
+      const own = called.args[0] === undefined ? '' : pathText(called.args[0]);
+      const path = joinPath(owner.prefix ?? '…', own ?? '…');
+      // A path held in a constant is not read: the route is recorded as serving anything (`USE *`), so no probe is judged against a guess.
+      const known = owner.prefix !== undefined && own !== undefined;
+      return { label: `${verb} ${path}`, route: known ? { method: verb, path, node: decorator } : { method: 'USE', path: '*', node: decorator } };
     }
     const kind = MESSAGE_DECORATORS[called.name];
     if (kind !== undefined) {
@@ -150,4 +153,18 @@ function pathText(node: ts.Expression | undefined): string | undefined {
 function joinPath(prefix: string, path: string): string {
   const parts = [prefix, path].flatMap((part) => part.split('/')).filter((part) => part !== '');
   return `/${parts.join('/')}`;
+}
+
+/**
+ * `app.setGlobalPrefix('api')` mounts every controller under `/api` (`USE /api`); with `exclude`
+ * options, or `app.enableVersioning()` (`/v1/…`), where a route is served is not read (`USE *`).
+ */
+export function nestAppRoute(call: ts.CallExpression): { method: string; path: string } | undefined {
+  const callee = call.expression;
+  if (callee.kind !== K.PropertyAccessExpression) return undefined;
+  const method = (callee as ts.PropertyAccessExpression).name.text;
+  if (method === 'enableVersioning') return { method: 'USE', path: '*' };
+  if (method !== 'setGlobalPrefix') return undefined;
+  const prefix = stringValue(call.arguments[0]);
+  return prefix === undefined || call.arguments.length > 1 ? { method: 'USE', path: '*' } : { method: 'USE', path: joinPath(prefix, '') };
 }

@@ -31,7 +31,7 @@ import { callbackRole, callHandlerLabel, isImmediatelyInvoked, newHandlerLabel, 
 import { initializerKind, isReadonlyDeclaration } from './initializers.js';
 import { isRecordedLibrary } from './library-modules.js';
 import { classifyUse, confirmMutation, type Use } from './mutations.js';
-import { decoratorsOf, nestClass, nestHandler, type NestClass } from './nest.js';
+import { decoratorsOf, nestAppRoute, nestClass, nestHandler, type NestClass } from './nest.js';
 import { foldPath, type PathScope } from './path-roots.js';
 import { ScopeStack, type CallContext, type ClassEntry, type FunctionInfo } from './scopes.js';
 import { instanceFields, moduleInstance } from './singletons.js';
@@ -589,7 +589,7 @@ class FileWalker {
     this.recordLibraryCall(call, false);
     this.recordSignalHandler(call);
     this.recordListen(call);
-    const route = routeRegistration(call);
+    const route = routeRegistration(call) ?? nestAppRoute(call);
     if (route !== undefined) this.facts.routes.push({ ...this.span(call), ...route });
     const parsed = parsedSchemaName(call);
     if (parsed !== undefined) {
