@@ -8,7 +8,7 @@ import { hasModifier, skipWrappers } from './syntax.js';
 const K = ts.SyntaxKind;
 
 /** A module-level statement that instantiates a class: the class name and the statement as messages quote it. */
-export function moduleInstance(statement: ts.Statement): { className: string; text: string } | undefined {
+export function moduleInstance(statement: ts.Statement): { className: string; text: string; exportedAs?: string } | undefined {
   switch (statement.kind) {
     case K.VariableStatement: {
       const list = (statement as ts.VariableStatement).declarationList;
@@ -17,12 +17,13 @@ export function moduleInstance(statement: ts.Statement): { className: string; te
       const className = instantiated(declaration.initializer);
       if (className === undefined) return undefined;
       const kind = (list.flags & ts.NodeFlags.Const) !== 0 ? 'const' : (list.flags & ts.NodeFlags.Let) !== 0 ? 'let' : 'var';
-      const exported = hasModifier(statement, K.ExportKeyword) ? 'export ' : '';
-      return { className, text: `${exported}${kind} ${declaration.name.text} = new ${className}()` };
+      const exported = hasModifier(statement, K.ExportKeyword);
+      const text = `${exported ? 'export ' : ''}${kind} ${declaration.name.text} = new ${className}()`;
+      return exported ? { className, text, exportedAs: declaration.name.text } : { className, text };
     }
     case K.ExportAssignment: {
       const className = instantiated((statement as ts.ExportAssignment).expression);
-      return className === undefined ? undefined : { className, text: `export default new ${className}()` };
+      return className === undefined ? undefined : { className, text: `export default new ${className}()`, exportedAs: 'default' };
     }
     case K.ExpressionStatement: {
       const expression = (statement as ts.ExpressionStatement).expression;
@@ -32,7 +33,7 @@ export function moduleInstance(statement: ts.Statement): { className: string; te
       const owner = (left as ts.PropertyAccessExpression).expression;
       if (owner.kind !== K.Identifier || (owner as ts.Identifier).text !== 'module') return undefined;
       const className = instantiated((expression as ts.BinaryExpression).right);
-      return className === undefined ? undefined : { className, text: `module.exports = new ${className}()` };
+      return className === undefined ? undefined : { className, text: `module.exports = new ${className}()`, exportedAs: 'module.exports' };
     }
     default:
       return undefined;
@@ -85,4 +86,20 @@ export function instanceFields(node: ts.ClassLikeDeclaration): Map<string, Field
     else known.initializer ??= (expression as ts.BinaryExpression).right;
   }
   return fields;
+}
+
+/** `constructor(private readonly otp: OtpService)`: parameter properties and their type names, the providers Nest injects. */
+export function injectedParameters(node: ts.ClassLikeDeclaration): Map<string, string> {
+  const injected = new Map<string, string>();
+  for (const member of node.members) {
+    if (member.kind !== K.Constructor) continue;
+    for (const parameter of (member as ts.ConstructorDeclaration).parameters) {
+      const property = hasModifier(parameter, K.PrivateKeyword) || hasModifier(parameter, K.PublicKeyword) || hasModifier(parameter, K.ProtectedKeyword) || hasModifier(parameter, K.ReadonlyKeyword);
+      const type = parameter.type;
+      if (!property || parameter.name.kind !== K.Identifier || type === undefined || type.kind !== K.TypeReference) continue;
+      const typeName = (type as ts.TypeReferenceNode).typeName;
+      if (typeName.kind === K.Identifier) injected.set(parameter.name.text, typeName.text);
+    }
+  }
+  return injected;
 }

@@ -34,7 +34,7 @@ import { classifyUse, confirmMutation, type Use } from './mutations.js';
 import { decoratorsOf, nestAppRoute, nestClass, nestHandler, type NestClass } from './nest.js';
 import { foldPath, type PathScope } from './path-roots.js';
 import { ScopeStack, type CallContext, type ClassEntry, type FunctionInfo } from './scopes.js';
-import { instanceFields, moduleInstance } from './singletons.js';
+import { injectedParameters, instanceFields, moduleInstance } from './singletons.js';
 import {
   climbWrappers,
   dottedName,
@@ -51,8 +51,8 @@ const K = ts.SyntaxKind;
 
 /** What an export name of a file stands for (functions are in `FileWalk.functionExports`). */
 export type ExportTarget =
-  | { binding: ModuleBinding }
-  | { staticFields: Map<string, ModuleBinding>; staticMethods: Map<string, FunctionInfo> };
+  | { binding: ModuleBinding; methods?: Map<string, FunctionInfo> }
+  | { staticFields: Map<string, ModuleBinding>; staticMethods: Map<string, FunctionInfo>; instanceMethods?: Map<string, FunctionInfo> };
 
 /** `export { a as b } from './x'` (`name` `*` for `export * from`). */
 export interface ReExport {
@@ -92,6 +92,8 @@ export interface CrossFileCall {
   name: string;
   /** `ns.member()` or `Class.member()`. */
   member?: string;
+  /** `this.otp.issue()` with `otp` an injected `OtpService`: `member` is an instance method of the class. */
+  instance?: boolean;
   call: CallContext;
 }
 
@@ -152,6 +154,8 @@ const RUNTIME: Context = { time: 'runtime' };
 interface InstanceOwner {
   fields: Map<string, InstanceField>;
   methods: Map<string, FunctionInfo>;
+  /** Constructor parameter properties by name, with their type name: `private readonly otp: OtpService`. */
+  injected: Map<string, string>;
 }
 
 /** What a reference's uses are recorded on: a module binding, an instance field or a global slot. */
@@ -191,6 +195,8 @@ class FileWalker {
   private instanceOwner: InstanceOwner | undefined;
   /** Classes of this file instantiated at module level: `export default new JobRegistry()`. */
   private readonly moduleInstances = new Map<string, string>();
+  /** `export default new X()`, `module.exports = new X()`, `export const x = new X()`: bound after the walk. */
+  private readonly instanceExports: { as: string; className: string }[] = [];
   private readonly globalSlots = new Map<string, GlobalSlot>();
   /** `const handler = wrap(async (req, res) => …)`: the wrapped callback belongs to `handler`. */
   private wrapper: { call: ts.Node; fn: FunctionInfo } | undefined;
@@ -213,6 +219,7 @@ class FileWalker {
     this.predeclare(this.sourceFile.statements, true);
     for (const statement of this.sourceFile.statements) this.visit(statement);
     this.bindLocalExports();
+    this.bindInstanceExports();
     // Function times are resolved in the join: a function exported here may be called by a route elsewhere.
     return {
       facts: this.facts,
@@ -510,7 +517,7 @@ class FileWalker {
    * called from anywhere, so it runs at runtime).
    */
   private singletonOwner(node: ts.ClassLikeDeclaration, className: string, instantiation: string): InstanceOwner {
-    const owner: InstanceOwner = { fields: new Map(), methods: new Map() };
+    const owner: InstanceOwner = { fields: new Map(), methods: this.classes.get(node)?.instanceMethods ?? new Map(), injected: injectedParameters(node) };
     const fields: InstanceField[] = [];
     for (const declared of instanceFields(node).values()) {
       const field: InstanceField = {
@@ -778,10 +785,13 @@ class FileWalker {
     const entry = this.scopes.lookup(name);
     if (entry === undefined) return;
     switch (entry.kind) {
-      case 'binding':
+      case 'binding': {
         this.recordUse(entry.binding, identifier);
         if (entry.fn !== undefined) this.recordFunctionReference(entry.fn, identifier);
+        const member = entry.instanceOf === undefined ? undefined : memberAccess(identifier);
+        if (member !== undefined && isCallee(member.node)) this.recordInstanceCall(entry.instanceOf!, member.name, member.node);
         return;
+      }
       case 'function':
         this.recordFunctionReference(entry.fn, identifier);
         return;
@@ -814,7 +824,24 @@ class FileWalker {
       return;
     }
     const method = owner.methods.get(member.name);
-    if (method !== undefined) this.recordFunctionReference(method, member.node);
+    if (method !== undefined) {
+      this.recordFunctionReference(method, member.node);
+      return;
+    }
+    const type = owner.injected.get(member.name);
+    const called = type === undefined ? undefined : memberAccess(member.node);
+    if (type !== undefined && called !== undefined && isCallee(called.node)) this.recordInstanceCall(type, called.name, called.node);
+  }
+
+  /** `this.otp.issue()` with `otp: OtpService` injected, or `registry.add()` on a module-level instance. */
+  private recordInstanceCall(className: string, method: string, node: ts.Node): void {
+    const entry = this.scopes.moduleEntry(className);
+    if (entry?.kind === 'class') {
+      const fn = entry.instanceMethods.get(method);
+      if (fn !== undefined) this.recordFunctionReference(fn, node);
+    } else if (entry?.kind === 'import' && entry.module.startsWith('.')) {
+      this.crossFileCalls.push({ specifier: entry.module, name: entry.name, member: method, instance: true, call: this.callContext() });
+    }
   }
 
   /** `Store.sessions…` / `this.sessions…` in a static context, and calls of static methods. */
@@ -1113,6 +1140,7 @@ class FileWalker {
     for (const statement of statements) {
       const instance = moduleLevel ? moduleInstance(statement) : undefined;
       if (instance !== undefined && !this.moduleInstances.has(instance.className)) this.moduleInstances.set(instance.className, instance.text);
+      if (instance?.exportedAs !== undefined) this.instanceExports.push({ as: instance.exportedAs, className: instance.className });
       switch (statement.kind) {
         case K.VariableStatement: {
           const list = (statement as ts.VariableStatement).declarationList;
@@ -1195,7 +1223,8 @@ class FileWalker {
         const fn = bare !== undefined && (isFunctionLike(bare) || wrapsFunction(bare)) ? this.newFunction(name, exported) : undefined;
         if (exported && fn !== undefined) this.functionExports.set(name, fn);
         if (exported && kind === 'const') this.recordStringExport(name, bare);
-        this.scopes.declare(name, { kind: 'binding', binding, init: initializer, isConst: kind === 'const', fn });
+        const instanceOf = bare?.kind === K.NewExpression && (bare as ts.NewExpression).expression.kind === K.Identifier ? ((bare as ts.NewExpression).expression as ts.Identifier).text : undefined;
+        this.scopes.declare(name, { kind: 'binding', binding, init: initializer, isConst: kind === 'const', fn, instanceOf });
         this.interesting.add(name);
         return;
       }
@@ -1282,7 +1311,7 @@ class FileWalker {
     const exported = hasModifier(node, K.ExportKeyword);
     const isDefault = hasModifier(node, K.DefaultKeyword);
     const className = node.name?.text ?? 'default';
-    const entry: ClassEntry = { kind: 'class', name: className, staticFields: new Map(), staticMethods: new Map() };
+    const entry: ClassEntry = { kind: 'class', name: className, staticFields: new Map(), staticMethods: new Map(), instanceMethods: new Map() };
     for (const member of node.members) {
       if (member.kind === K.MethodDeclaration && hasModifier(member, K.StaticKeyword) && member.name?.kind === K.Identifier) {
         entry.staticMethods.set(member.name.text, this.newFunction(`${className}.${member.name.text}`, false));
@@ -1309,7 +1338,7 @@ class FileWalker {
   }
 
   private exportClass(entry: ClassEntry, as: string): void {
-    this.exports.set(as, { staticFields: entry.staticFields, staticMethods: entry.staticMethods });
+    this.exports.set(as, { staticFields: entry.staticFields, staticMethods: entry.staticMethods, instanceMethods: entry.instanceMethods });
     for (const method of entry.staticMethods.values()) method.exported = true;
     for (const [field, binding] of entry.staticFields) binding.exportedAs.push(`${as}.${field}`);
   }
@@ -1367,6 +1396,22 @@ class FileWalker {
     }
     const match = /^(?:module\.)?exports\.([\w$]+)$/.exec(target);
     if (match !== null && value.kind === K.Identifier) this.localExports.push({ local: (value as ts.Identifier).text, as: match[1]! });
+  }
+
+  /** The methods of an exported module-level instance run when an importer calls `registry.add()` or `require('./store').save()`. */
+  private bindInstanceExports(): void {
+    for (const { as, className } of this.instanceExports) {
+      const entry = this.scopes.moduleEntry(className);
+      if (entry?.kind !== 'class') continue;
+      const exported = this.exports.get(as);
+      if (exported !== undefined && 'binding' in exported) {
+        exported.methods = entry.instanceMethods;
+        continue;
+      }
+      this.exports.set(as, { staticFields: new Map(), staticMethods: entry.instanceMethods });
+      if (as !== 'module.exports') continue;
+      for (const [name, fn] of entry.instanceMethods) if (fn.exported && !this.functionExports.has(name)) this.functionExports.set(name, fn);
+    }
   }
 
   private bindLocalExports(): void {
