@@ -14,8 +14,11 @@
 // Not judged: collections (in-memory-state), values created on first use (`if (!client) client =
 // new Redis()`, `client ??= …`, `if (token) return token; token = await fetchToken()`), every
 // binding only written at start-up, values every writer recomputes on a timer (a config or
-// feature-flag refresh: each replica refreshes its own copy from the same source), flags about the
-// process itself (`shuttingDown`, `connected`, `ready`) and writes in a SIGTERM handler.
+// feature-flag refresh: each replica refreshes its own copy from the same source), values that are
+// always a newly constructed object (`io = new Server(server)` in a 'listening' listener: the
+// process's own server or client; this also lets `lastSync = new Date()` pass, a price paid for
+// precision), flags about the process itself (`shuttingDown`, `connected`, `ready`) and writes in a
+// SIGTERM handler.
 import { defineSourceRule } from '../rule.js';
 import type { InitializerKind, ModuleBinding, MutationSite, Site } from '../source/app-model.js';
 import { describeUse, inSignalHandler, isCounterStep, isFlagWrite, isProcessFlag, nameWords } from '../source/state-sites.js';
@@ -85,6 +88,8 @@ function shapeOf(binding: ModuleBinding, writes: readonly MutationSite[], reads:
   }
   // A value every writer recomputes on a timer is a per-pod refresh of the same source.
   if (writes.every((site) => site.handlers !== undefined && site.handlers.every((ref) => TIMER_LABEL.test(ref.name)))) return undefined;
+  // `io = new Server(httpServer)` in a 'listening' listener: an object the process builds for itself, once.
+  if (writes.every((site) => site.value === 'new-instance')) return undefined;
   return readElsewhere(writes, reads) ? 'value' : undefined;
 }
 
