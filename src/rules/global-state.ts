@@ -9,7 +9,7 @@
 import { scaledOut } from '../link/describe.js';
 import { defineSourceRule } from '../rule.js';
 import type { GlobalSlot, MutationSite, Site, SourceFileFacts } from '../source/app-model.js';
-import { describeUse, inSignalHandler, nameKind } from '../source/state-sites.js';
+import { describeUse, graded, inSignalHandler, nameKind } from '../source/state-sites.js';
 
 interface Group {
   text: string;
@@ -45,12 +45,7 @@ export default defineSourceRule({
       const message = `\`${group.text}\` ${use.where}: ${owner}, so each pod keeps its own value, what one replica stores the others never see, and a restart loses it${scaled === undefined ? '' : ` (${scaled})`}`;
       report({
         location: writes[0]!.site,
-        message: critical
-          ? message
-          : cache
-            ? `${message} (P1: it looks like a cache, so each replica refills its own copy)`
-            : `${message} (P1: one handler keeps it to itself and its name does not suggest user, security or job data)`,
-        severity: critical ? 'P0' : 'P1',
+        ...graded(message, critical, cache, 'one handler keeps it to itself and its name does not suggest user, security or job data'),
         related: use.related,
       });
     }

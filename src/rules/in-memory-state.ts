@@ -3,7 +3,7 @@
 import { scaledOut } from '../link/describe.js';
 import { defineSourceRule } from '../rule.js';
 import type { InitializerKind } from '../source/app-model.js';
-import { describeUse, nameKind } from '../source/state-sites.js';
+import { describeUse, graded, nameKind } from '../source/state-sites.js';
 
 /** WeakMap/WeakSet are left out: they hang metadata on objects that live no longer than a request. */
 const COLLECTION_KINDS: ReadonlySet<InitializerKind> = new Set(['object-literal', 'array-literal', 'map', 'set']);
@@ -34,12 +34,7 @@ export default defineSourceRule({
         const message = `${name} ${use.where}: each pod holds its own copy, so what one replica stores the others never see, and all of it is lost on restart${scaled === undefined ? '' : ` (${scaled})`}`;
         report({
           location: binding.location,
-          message: critical
-            ? message
-            : cache
-              ? `${message} (P1: it looks like a cache, so each replica refills its own copy; it breaks where a write must be seen by every replica at once)`
-              : `${message} (P1: one handler keeps it to itself and its name does not suggest user, security or job data, so each replica only sees its own share)`,
-          severity: critical ? 'P0' : 'P1',
+          ...graded(message, critical, cache, 'one handler keeps it to itself and its name does not suggest user, security or job data, so each replica only sees its own share'),
           related: use.related,
         });
       }

@@ -12,7 +12,7 @@
 import { scaledOut } from '../link/describe.js';
 import { defineSourceRule } from '../rule.js';
 import type { InitializerKind, InstanceField, MutationSite, SingletonClass, Site } from '../source/app-model.js';
-import { describeUse, inSignalHandler, isCounterStep, isFlagWrite, isProcessFlag, nameKind, type SiteNamer } from '../source/state-sites.js';
+import { describeUse, graded, inSignalHandler, isCounterStep, isFlagWrite, isProcessFlag, nameKind, type SiteNamer } from '../source/state-sites.js';
 
 /** WeakMap/WeakSet are left out: they hang metadata on objects that live no longer than a request. */
 const COLLECTION_KINDS: ReadonlySet<InitializerKind> = new Set(['object-literal', 'array-literal', 'map', 'set']);
@@ -53,14 +53,9 @@ export default defineSourceRule({
           const message = `${name} ${use.where}, and ${singleton.name} has one instance per process (\`${singleton.instantiation}\`): ${effect}${scaled === undefined ? '' : ` (${scaled})`}`;
           report({
             location: field.location,
-            message: critical
-              ? message
-              : cache
-                ? `${message} (P1: it looks like a cache, so each replica refills its own copy; it breaks where a write must be seen by every replica at once)`
-                : shape === 'collection'
-                  ? `${message} (P1: one method keeps it to itself and its name does not suggest user, security or job data, so each replica only sees its own share)`
-                  : `${message} (P1: a ${shape} whose name does not suggest security or job state)`,
-            severity: critical ? 'P0' : 'P1',
+            ...graded(message, critical, cache, shape === 'collection'
+              ? 'one method keeps it to itself and its name does not suggest user, security or job data, so each replica only sees its own share'
+              : `a ${shape} whose name does not suggest security or job state`),
             related: use.related,
           });
         }

@@ -2,7 +2,7 @@
 // runtime-latch; src/rules holds rules only): names the handlers a piece of state is written and read
 // in, and grades it (P0 when one handler writes what another reads, or the name says user,
 // security or job data; P1 for caches and state one handler keeps to itself).
-import type { RelatedLocation } from '../findings.js';
+import type { Level, RelatedLocation } from '../findings.js';
 import { handlerText } from './call-graph.js';
 import type { MutationSite, Site, SourceFileFacts } from './app-model.js';
 
@@ -160,4 +160,14 @@ export function isCounterStep(site: MutationSite): boolean {
 /** A flag or latch being set: `running = true`, `initialized = true`, `lastRun = null`. */
 export function isFlagWrite(site: MutationSite): boolean {
   return site.kind === 'reassign' && site.value === 'literal' && site.lazy !== true;
+}
+
+/**
+ * The level of a finding about state and its message, which says why when it is only P1: a cache
+ * (each replica refills its own copy), or `otherwise` (the reason the state is not critical).
+ */
+export function graded(message: string, critical: boolean, cache: boolean, otherwise: string): { message: string; severity: Level } {
+  if (critical) return { message, severity: 'P0' };
+  const reason = cache ? 'it looks like a cache, so each replica refills its own copy; it breaks where a write must be seen by every replica at once' : otherwise;
+  return { message: `${message} (P1: ${reason})`, severity: 'P1' };
 }
