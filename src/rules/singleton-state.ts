@@ -8,7 +8,9 @@
 // Not state: fields only written in the constructor or in start-up hooks (`onModuleInit`), constant
 // lookup tables, injected dependencies (`constructor(private redis: Redis)`), a client created on
 // first use (`this.client ??= new Redis()`), request- or transient-scoped providers (rebuilt per
-// request or per consumer), and flags about the process itself (`this.shuttingDown = true`).
+// request or per consumer), flags about the process itself (`this.shuttingDown = true`), and fields
+// written only in code that no known handler reaches (an ability registry filled through
+// `const { allow } = cancan` from policy files at load looks like that: judging it would guess).
 import { scaledOut } from '../link/describe.js';
 import { defineSourceRule } from '../rule.js';
 import type { InitializerKind, InstanceField, MutationSite, SingletonClass, Site } from '../source/app-model.js';
@@ -68,6 +70,9 @@ export default defineSourceRule({
 function judge(field: InstanceField): { shape: Shape; writes: MutationSite[] } | undefined {
   const writes = field.mutations.filter((site) => site.time === 'runtime' && !inSignalHandler(site));
   if (writes.length === 0 || field.readonly) return undefined;
+  // Only runtime code no handler is known to reach (a public method nobody in the scanned files
+  // calls, or one handed out by `const { allow } = instance`): it may as well run at start-up.
+  if (!writes.some((site) => site.handlers !== undefined)) return undefined;
   if (COLLECTION_KINDS.has(field.initializer)) return { shape: 'collection', writes };
   if (field.initializer !== 'literal' || isProcessFlag(field.name)) return undefined;
   // A field also (re)created on first use is a lazily built value, not a counter or a flag.
