@@ -12,8 +12,8 @@
 //   in another: both must be named handlers, so a helper's own memo or a warn-once flag is not taken
 //   for shared state.
 // Only writes in a known handler (a route, listener, timer, job, or a helper one of them calls) are
-// judged, except sequences: a per-pod latch around a helper nobody is seen calling most often guards
-// set-up of the process's own (loading a WASM module, filling a local table), which is right per pod.
+// judged: a per-pod latch or counter in a helper nobody is seen calling most often guards set-up of
+// the process's own (loading a WASM module, filling a local table), which is right per pod.
 // Not judged: collections (in-memory-state), values created on first use (`if (!client) client =
 // new Redis()`, `client ??= …`, `if (token) return token; token = await fetchToken()`), every
 // binding only written at start-up, values every writer recomputes on a timer (a config or
@@ -79,11 +79,11 @@ const EFFECTS: Record<Shape, string> = {
 
 function shapeOf(binding: ModuleBinding, writes: readonly MutationSite[], reads: readonly Site[]): Shape | undefined {
   const words = nameWords(binding.name);
-  if (writes.some(isCounterStep) && words.some((word) => SEQUENCE_WORD.test(word))) return 'sequence';
-  // Counters, guards and latches in code no known handler reaches (a helper's `if (!initialized)
-  // { await initWasm(); initialized = true; }`) most often set up something of the process's own.
+  // Code no known handler reaches (a helper's `if (!initialized) { await initWasm(); initialized = true; }`,
+  // a UI widget's `nextTabId++`) most often sets up or numbers something of the process's own.
   if (!writes.some((site) => site.handlers !== undefined)) return undefined;
   if (writes.some(isCounterStep)) {
+    if (words.some((word) => SEQUENCE_WORD.test(word))) return 'sequence';
     return words.some((word) => COUNTER_WORD.test(word)) || readElsewhere(writes, reads) ? 'counter' : undefined;
   }
   if (writes.some(isFlagWrite)) {
