@@ -308,6 +308,20 @@ describe('handlers across files', () => {
     ]);
   });
 
+  it('does not take exporting a function for an escape (export default, module.exports), and follows `await import()` (juice-shop start-up)', () => {
+    const { app } = model({
+      'src/restore.ts': 'const copies: string[] = [];\nconst restore = async () => { copies.push("legal.md"); };\nexport default restore;\n',
+      'src/seed.js': 'const seeds = [];\nfunction seed() { seeds.push(1); }\nfunction reset() { seeds.length = 0; }\nmodule.exports = { seed, clear: reset };\n',
+      'src/boot.ts': "import restore from './restore';\nconst { seed, clear } = require('./seed');\nrestore().then(() => seed());\nexpose(clear);\n",
+      // Loaded with a dynamic import from an async main, as juice-shop's app.ts loads its server.
+      'src/server.ts': 'const routes = new Map();\nexport async function start() { routes.set("/", 1); }\nexport function later() { routes.clear(); }\n',
+      'src/app.ts': "async function main() {\n  const server = await import('./server');\n  const { later } = await import('./server');\n  await server.start();\n  onSignal(later);\n}\nmain();\n",
+    });
+    expect(labels(binding(app, 'src/restore.ts', 'copies'))).toEqual(['write src/restore.ts:2 init']);
+    expect(labels(binding(app, 'src/seed.js', 'seeds'))).toEqual(['write src/seed.js:2 init', 'write src/seed.js:3 runtime']);
+    expect(labels(binding(app, 'src/server.ts', 'routes'))).toEqual(['write src/server.ts:2 init', 'write src/server.ts:3 runtime']);
+  });
+
   it('names BullMQ workers by a queue constant of the same file or another file', () => {
     const { app } = model({
       'src/queue.ts': "export const IMPORT_QUEUE = 'csv-import';\nconst LOCAL = 'local';\nexport { LOCAL as OTHER };\n",
@@ -621,6 +635,50 @@ describe('files', () => {
       'packages/api/src/bad.ts packages/api',
       'packages/api/src/ok.ts packages/api',
       'tools/a.ts .',
+    ]);
+  });
+});
+
+describe('timers', () => {
+  it('folds delays through literals, products and constants, and marks stores, dates and bounding timeouts', () => {
+    const { app } = model({
+      'timers.ts': [
+        "import { setTimeout as sleep } from 'node:timers/promises';",
+        'const MINUTE = 60_000;',
+        'const HOLD = 15 * MINUTE;',
+        'const timers = new Map();',
+        "app.post('/a', (req, res) => {",
+        '  setTimeout(() => expire(req.body.id), HOLD);',
+        '  timers.set(req.body.id, setTimeout(expire, req.body.ms));',
+        '  const handle = setInterval(() => poll(), 2 * 60 * 60 * 1000);',
+        '  timers.set(req.body.id, handle);',
+        '  setTimeout(() => remind(), req.body.at.getTime() - Date.now());',
+        '  setTimeout(() => controller.abort(), 90_000);',
+        '  setTimeout(() => log(), 90_000).unref();',
+        '  await new Promise((done) => setTimeout(done, 90_000));',
+        '  await sleep(90_000);',
+        '});',
+        'function setTimeoutLocal() { const setTimeout = (f: () => void) => f(); setTimeout(() => 1); }',
+      ].join('\n'),
+    });
+    const timers = file(app, 'timers.ts').timers.map((timer) => ({
+      line: timer.line,
+      api: timer.api,
+      ms: timer.delayMs,
+      date: timer.delayFromDate,
+      callback: timer.callback,
+      stored: timer.storedIn,
+      bounded: timer.bounded,
+      handler: handlerText(timer),
+    }));
+    expect(timers).toEqual([
+      { line: 6, api: 'setTimeout', ms: 900_000, date: undefined, callback: 'expire()', stored: undefined, bounded: undefined, handler: 'POST /a' },
+      { line: 7, api: 'setTimeout', ms: undefined, date: undefined, callback: 'expire()', stored: 'timers', bounded: undefined, handler: 'POST /a' },
+      { line: 8, api: 'setInterval', ms: 7_200_000, date: undefined, callback: 'poll()', stored: 'timers', bounded: undefined, handler: 'POST /a' },
+      { line: 10, api: 'setTimeout', ms: undefined, date: true, callback: 'remind()', stored: undefined, bounded: undefined, handler: 'POST /a' },
+      { line: 11, api: 'setTimeout', ms: 90_000, date: undefined, callback: 'controller.abort()', stored: undefined, bounded: true, handler: 'POST /a' },
+      { line: 12, api: 'setTimeout', ms: 90_000, date: undefined, callback: 'log()', stored: undefined, bounded: true, handler: 'POST /a' },
+      { line: 13, api: 'setTimeout', ms: 90_000, date: undefined, callback: 'done()', stored: undefined, bounded: true, handler: 'POST /a' },
     ]);
   });
 });

@@ -3,20 +3,26 @@ import fileLogging from './file-logging.js';
 import globalState from './global-state.js';
 import hardcodedEndpoint from './hardcoded-endpoint.js';
 import inMemoryState from './in-memory-state.js';
+import inProcessCache from './in-process-cache.js';
+import inProcessLock from './in-process-lock.js';
 import inProcessScheduler from './in-process-scheduler.js';
 import listenPort from './listen-port.js';
+import longTimer from './long-timer.js';
 import localFsPersistence from './local-fs-persistence.js';
 import memoryRateLimit from './memory-rate-limit.js';
 import memorySession from './memory-session.js';
+import moduleCrypto from './module-crypto.js';
 import noGracefulShutdown from './no-graceful-shutdown.js';
 import missingBackingService from './missing-backing-service.js';
 import probeRoute from './probe-route.js';
 import requiredEnv from './required-env.js';
 import runtimeLatch from './runtime-latch.js';
+import singleConnection from './single-connection.js';
 import singletonState from './singleton-state.js';
 import templatePlaceholder from './template-placeholder.js';
+import workerConfig from './worker-config.js';
 
 // `as const` keeps each rule's id and options type: `defineConfig` is typed from this list.
-export const sourceRules = [fileLogging, globalState, inMemoryState, inProcessScheduler, localFsPersistence, memoryRateLimit, memorySession, noGracefulShutdown, runtimeLatch, singletonState] as const;
+export const sourceRules = [fileLogging, globalState, inMemoryState, inProcessCache, inProcessLock, inProcessScheduler, localFsPersistence, longTimer, memoryRateLimit, memorySession, moduleCrypto, noGracefulShutdown, runtimeLatch, singleConnection, singletonState, workerConfig] as const;
 
 export const crossRules = [hardcodedEndpoint, listenPort, missingBackingService, probeRoute, requiredEnv, templatePlaceholder] as const;

@@ -93,7 +93,17 @@ export interface ModuleBinding {
   /** Mutation sites, in this file and in files that import the binding. */
   mutations: MutationSite[];
   /** Reads of the binding outside its declaration, in this file and in importers. */
-  reads: Site[];
+  reads: ReadSite[];
+}
+
+/** A read of a module binding, with what the code does with it when a rule asks (binding-uses.ts). */
+export interface ReadSite extends Site {
+  /** The method called on the binding: `cache.del(key)` → `del`, `mutex.runExclusive(…)` → `runExclusive`. */
+  method?: string;
+  /** `if (isExporting) return …`: the binding is the whole test of an `if` that leaves (return or throw). */
+  exitGuard?: true;
+  /** `mutex.runExclusive(() => client ??= connect())`: the callback only fills a variable that is unset. */
+  lazyInit?: true;
 }
 
 /** Where a filesystem path points, folded from template strings, `path.join`/`resolve` and concatenation. */
@@ -165,6 +175,17 @@ export interface Route extends Span {
   path: string;
 }
 
+/** The conditional a site sits in a branch of: `LOG_TO_CONSOLE ? new Console() : new File()` puts File under `false`. */
+export interface Branch {
+  /** The condition as written (cut at 80 characters). */
+  condition: string;
+  line: number;
+  /** Which outcome of the condition runs the site. */
+  taken: 'true' | 'false';
+  /** The variables the condition reads, directly or through a const it names. */
+  env: string[];
+}
+
 /**
  * A call or `new` of something imported from a package (`session({ … })` with `session` from
  * `express-session`, `new RateLimiterMemory()`), keyed by module and export, never by local name.
@@ -179,7 +200,7 @@ export interface LibraryCall extends Site {
   /** The first argument when it is a string literal: `pino.destination('./app.log')`. */
   firstArgument?: string;
   isNew: boolean;
-  /** The keys of the first object-literal argument, with each value's source text (cut at 200 characters). */
+  /** The keys of the first object-literal argument, with each value's source text (cut at 200 characters); a spread is kept under the key `...`. */
   options?: Readonly<Record<string, string>>;
   /** Arguments were given, but none is an object literal this file spells out: the options cannot be read. */
   optionsUnknown?: boolean;
@@ -187,6 +208,39 @@ export interface LibraryCall extends Site {
   assignedTo?: string;
   /** The option the result is passed as: `insuranceLimiter: new RateLimiterMemory()`. */
   passedAs?: string;
+  /** The conditional the call sits in a branch of, when it does. */
+  branch?: Branch;
+  /** How many arguments are written: `new Queue('emails')` passes no options at all. */
+  argumentCount: number;
+  /** BullMQ `new Worker(q, processor)`: the long-running work the processor does in this file (`spawn` of child_process, a `for await` loop). */
+  longWork?: string;
+  /** The module binding the result is stored in: `running.set(id, child)` with `const child = spawn(…)`. */
+  storedIn?: string;
+  /** `assignedTo` is a module-level binding (`const cache = new NodeCache()` at the top of a file), shared by every request. */
+  moduleLevel?: true;
+}
+
+/**
+ * `setTimeout(fn, ms)` (global, `timers`, or `timers/promises`' `setTimeout(ms)`) and
+ * `setInterval`, with the delay folded where the code spells it out (timers.ts).
+ */
+export interface TimerCall extends Site {
+  api: 'setTimeout' | 'setInterval';
+  /** The delay in milliseconds, folded from literals, products and constants: `15 * 60 * 1000` → 900000. */
+  delayMs?: number;
+  /** The delay is computed from a date: `expiresAt.getTime() - Date.now()`. */
+  delayFromDate?: true;
+  /** The delay as written, for messages. */
+  delayText?: string;
+  /** What the timer runs, when it is a named call: `expireReservation()`. */
+  callback?: string;
+  /** The collection the timer handle is kept in: `timers.set(id, setTimeout(…))`, `timers[id] = setTimeout(…)`. */
+  storedIn?: string;
+  /**
+   * `.unref()`ed, a callback that only rejects, resolves or aborts, or a `timers/promises` sleep:
+   * a timeout bounding the work in flight, not work of its own.
+   */
+  bounded?: true;
 }
 
 /** A key of an env schema (`DATABASE_URL: z.string()`); required unless `.optional()`, `.default()`… */
@@ -195,9 +249,11 @@ export interface EnvSchemaKey extends Span {
   required: boolean;
 }
 
-/** A module-level zod object schema of environment variables, by the name it is bound to. */
+/** A module-level zod object schema of environment variables, by the name it is bound to, or envalid's `cleanEnv(process.env, {…})`. */
 export interface EnvSchema {
   name: string;
+  /** What a missing required key does: zod's `parse` throws, envalid's default reporter exits with status 1. */
+  library: 'zod' | 'envalid';
   keys: EnvSchemaKey[];
 }
 
@@ -270,8 +326,43 @@ export interface SourceFileFacts {
   moduleSpecifiers: string[];
   /** The scanned files those specifiers resolve to (relative ones only), filled by the join. */
   localImports: string[];
+  /** Receivers of `.on('error' | 'close' | 'end', …)` as written (`db`, `this.connection`): connections whose failure the code handles. */
+  failureListeners: string[];
+  /** Module-level values made of random bytes at load: `const JWT_SECRET = randomBytes(32).toString('hex')`. */
+  generatedKeys: GeneratedKey[];
+  /** Arguments passed where a stable key, secret or IV belongs: `jwt.sign(payload, KEY)`, `session({ secret })`. */
+  keySinks: KeySink[];
+  /** `setTimeout`/`setInterval` calls. */
+  timers: TimerCall[];
   singletons: SingletonClass[];
   globalSlots: GlobalSlot[];
+}
+
+/** A random value written where a module binding (or a property of one) is declared. */
+export interface GeneratedKey extends Span {
+  /** The module binding it initialises. */
+  binding: string;
+  /** `jwt.secret` for `const config = { jwt: { secret: randomBytes(32) } }`. */
+  path?: string;
+  /** The generating call as written: `crypto.randomBytes(32)`. */
+  source: string;
+  /** `process.env.JWT_SECRET || randomBytes(32)…`: the variable whose absence lets the random value in. */
+  envFallback?: string;
+}
+
+/** What a key passed to a sink protects: signed tokens, signed cookies, encrypted data, MACs. */
+export type KeyPurpose = 'token' | 'cookie' | 'cipher' | 'hmac';
+
+/** An argument passed as a key, secret or IV. */
+export interface KeySink extends Site {
+  /** The API as called: `jwt.sign`, `createCipheriv`, `express-session \`secret\``. */
+  api: string;
+  purpose: KeyPurpose;
+  role: 'key' | 'iv';
+  /** The argument as written (cut at 200 characters). */
+  text: string;
+  /** The argument is itself random (inline, or a local const): `session({ secret: randomBytes(32).toString('hex') })`. */
+  generated?: { source: string; envFallback?: string };
 }
 
 export interface AppModel {

@@ -9,9 +9,17 @@ export const LIBRARY_MODULES: ReadonlySet<string> = new Set([
   // in-process-scheduler
   'node-cron', 'cron', 'node-schedule', 'toad-scheduler',
   // file-logging
-  'winston', 'winston-daily-rotate-file', 'pino', 'rotating-file-stream',
+  'winston', 'winston-daily-rotate-file', 'pino', 'rotating-file-stream', 'bunyan', 'log4js',
   // no-graceful-shutdown
   'bullmq', '@godaddy/terminus', 'http-terminator', 'lightship', 'http-graceful-shutdown', 'stoppable', 'close-with-grace',
+  // single-connection
+  'mysql', 'mysql2', 'mysql2/promise', 'pg', 'amqplib', 'amqplib/callback_api',
+  // worker-config
+  'bull', 'bee-queue', 'child_process', 'node:child_process', 'execa',
+  // in-process-cache
+  'node-cache', 'lru-cache', 'cache-manager', 'memory-cache', 'quick-lru', 'keyv', 'mnemonist', 'mnemonist/lru-cache', 'mnemonist/lru-map',
+  // in-process-lock
+  'async-mutex', 'async-lock',
 ]);
 
 /** NestJS's own packages (`app.enableShutdownHooks()` and the like). */

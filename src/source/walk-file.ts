@@ -8,6 +8,8 @@ import type {
   Connection,
   EnvRead,
   EnvSchemaParse,
+  GeneratedKey,
+  KeySink,
   LibraryCall,
   Listen,
   FsCall,
@@ -19,22 +21,29 @@ import type {
   Site,
   SiteTime,
   SourceFileFacts,
+  TimerCall,
 } from './app-model.js';
 import type { Span } from '../findings.js';
 import { assignmentShape } from './assignments.js';
 import { hostOption, parseClientUrl, valueSource } from './connections.js';
+import { declaredKeys, generatedArgument, isStableArgument, mayBeSink, sinkArguments, type Lookup } from './crypto-keys.js';
+import { describeRead } from './binding-uses.js';
 import { envContext } from './env-reads.js';
-import { parsedSchemaName, schemaKeys, type SchemaKey } from './env-schemas.js';
+import { enclosingBranch } from './branches.js';
+import { envalidKeys, parsedSchemaName, schemaKeys, type SchemaKey } from './env-schemas.js';
 import { globalSlotAccess } from './global-slots.js';
 import { multerStorage, recogniseFsCall, recogniseUploadDestination, type FsImport } from './fs-calls.js';
 import { callbackRole, callHandlerLabel, isImmediatelyInvoked, newHandlerLabel, routeRegistration, uploadMiddlewareOwner, workerQueue } from './handlers.js';
 import { initializerKind, isReadonlyDeclaration } from './initializers.js';
 import { isRecordedLibrary } from './library-modules.js';
+import { moduleImportCalls } from './nest-modules.js';
 import { classifyUse, confirmMutation, type Use } from './mutations.js';
 import { decoratorsOf, nestAppRoute, nestClass, nestHandler, type NestClass } from './nest.js';
 import { foldPath, type PathScope } from './path-roots.js';
+import { processorLongWork, promisifiedImport, storedValues } from './queue-workers.js';
 import { ScopeStack, type CallContext, type ClassEntry, type FunctionInfo } from './scopes.js';
 import { injectedParameters, instanceFields, moduleInstance } from './singletons.js';
+import { callbackName, delayText, exportedNumbers, foldDelay, isBoundingTimer, isDateDelay, recogniseTimer, storedIdentifier, timerStore, type DelayLinks } from './timers.js';
 import {
   climbWrappers,
   dottedName,
@@ -133,6 +142,8 @@ export interface FileWalk {
   uploads: Map<ModuleBinding, UploadSite>;
   crossFileUploadRoutes: CrossFileUploadRoute[];
   pendingQueueLabels: PendingQueueLabel[];
+  /** Exported numeric constants and timers whose delay is one imported from a relative module (timers.ts). */
+  delays: DelayLinks;
 }
 
 interface Context {
@@ -146,6 +157,9 @@ interface Context {
 function handlerContext(label: string): Context {
   return { time: 'runtime', label: { handlers: [{ name: label }] } };
 }
+
+/** Events a connection emits when its peer fails or goes away. */
+const FAILURE_EVENTS = new Set(['error', 'close', 'end']);
 
 const INIT: Context = { time: 'init' };
 const RUNTIME: Context = { time: 'runtime' };
@@ -180,6 +194,9 @@ class FileWalker {
   private readonly uploads = new Map<ModuleBinding, UploadSite>();
   private readonly crossFileUploadRoutes: CrossFileUploadRoute[] = [];
   private readonly pendingQueueLabels: PendingQueueLabel[] = [];
+  /** Timers assigned to a variable, so a later `timers.set(id, handle)` marks where they are kept. */
+  private readonly timerHandles = new Map<ts.Node, TimerCall>();
+  private readonly importedDelays: DelayLinks['imported'] = [];
   /** Env schemas of this file by binding name, so `schema.superRefine(…)` keeps their keys. */
   private readonly schemaKeys = new Map<string, readonly SchemaKey[]>();
   private readonly classes = new Map<ts.Node, ClassEntry>();
@@ -209,7 +226,7 @@ class FileWalker {
     private readonly sourceFile: ts.SourceFile,
     private readonly file: string,
   ) {
-    this.facts = { path: file, bindings: [], fsCalls: [], envReads: [], connections: [], envSchemas: [], envSchemaParses: [], listens: [], routes: [], libraryCalls: [], signalHandlers: [], moduleSpecifiers: [], localImports: [], singletons: [], globalSlots: [] };
+    this.facts = { path: file, bindings: [], fsCalls: [], envReads: [], connections: [], envSchemas: [], envSchemaParses: [], listens: [], routes: [], libraryCalls: [], signalHandlers: [], moduleSpecifiers: [], localImports: [], failureListeners: [], generatedKeys: [], keySinks: [], timers: [], singletons: [], globalSlots: [] };
     this.current = sourceFile;
     this.lineStarts = sourceFile.getLineStarts();
   }
@@ -233,6 +250,7 @@ class FileWalker {
       uploads: this.uploads,
       crossFileUploadRoutes: this.crossFileUploadRoutes,
       pendingQueueLabels: this.pendingQueueLabels,
+      delays: { exported: exportedNumbers(this.exports, this.constantInitializer), imported: this.importedDelays },
     };
   }
 
@@ -356,6 +374,7 @@ class FileWalker {
       }
       case K.BinaryExpression:
         this.onCommonJsExport(node as ts.BinaryExpression);
+        this.recordStoredChild(node as ts.BinaryExpression);
         ts.forEachChild(node, this.visit);
         return;
       case K.LabeledStatement:
@@ -449,6 +468,7 @@ class FileWalker {
 
   private onClass(node: ts.ClassLikeDeclaration): void {
     const entry = this.classes.get(node);
+    for (const call of moduleImportCalls(node)) this.recordLibraryCall(call, false);
     for (const clause of node.heritageClauses ?? []) {
       for (const type of clause.types) this.visit(type.expression);
     }
@@ -574,6 +594,8 @@ class FileWalker {
     if (declaration.name.kind !== K.Identifier) this.visit(declaration.name);
     if (initializer === undefined || bare === undefined) return;
     if (this.scopes.depth === 1 && declaration.name.kind === K.Identifier) this.recordEnvSchema(declaration.name.text, initializer);
+    if (this.scopes.depth === 1) this.recordGeneratedKeys(declaration);
+    if (this.scopes.depth === 1 && declaration.name.kind === K.Identifier) this.recordPromisified(declaration.name.text, bare);
     if (this.scopes.depth === 1 && declaration.name.kind === K.Identifier) {
       const entry = this.scopes.moduleEntry(declaration.name.text);
       if (entry?.kind === 'binding' && entry.fn !== undefined) {
@@ -594,11 +616,15 @@ class FileWalker {
 
   private onCall(call: ts.CallExpression): void {
     this.recordLibraryCall(call, false);
+    this.recordKeySinks(call);
+    this.recordStoredChild(call);
     this.recordSignalHandler(call);
     this.recordListen(call);
+    this.recordTimer(call);
+    if (this.timerHandles.size > 0) this.recordStoredTimer(call);
     const route = routeRegistration(call) ?? nestAppRoute(call);
     if (route !== undefined) this.facts.routes.push({ ...this.span(call), ...route });
-    const parsed = parsedSchemaName(call);
+    const parsed = parsedSchemaName(call) ?? this.recordEnvalidSchema(call);
     if (parsed !== undefined) {
       const site = this.site(call) as EnvSchemaParse;
       site.schema = parsed;
@@ -666,7 +692,12 @@ class FileWalker {
   }
 
   private onNew(expression: ts.NewExpression): void {
-    this.recordLibraryCall(expression, true);
+    const library = this.recordLibraryCall(expression, true);
+    if (library?.module === 'bullmq' && (library.imported === 'Worker' || library.member === 'Worker')) {
+      const work = processorLongWork(expression, this.lookup, this.sourceFile);
+      if (work !== undefined) library.longWork = work;
+    }
+    this.recordKeySinks(expression);
     const label = newHandlerLabel(expression, this.constantString);
     // `new Worker(IMPORT_QUEUE, …)` with the queue name imported: the processor runs in a stand-in
     // function whose label is rewritten once the exporting file's constant is known.
@@ -863,6 +894,7 @@ class FileWalker {
     const confirmed = confirmMutation(binding.initializer, use.mutation);
     const site = this.site(confirmed === undefined ? reference : use.node);
     if (confirmed === undefined) {
+      describeRead(site, reference);
       binding.reads.push(site);
       return;
     }
@@ -898,6 +930,7 @@ class FileWalker {
     }
     const use = classifyUse(identifier);
     const record: CrossFileUse = { specifier, name, use: { site: this.site(use.node), mutation: use.mutation } };
+    if (use.mutation === undefined) describeRead(record.use.site, identifier);
     const member = memberAccess(identifier);
     if (member === undefined) {
       if (name === '*') record.whole = true;
@@ -924,7 +957,7 @@ class FileWalker {
     if (parent === undefined) return;
     if ((parent.kind === K.CallExpression && (parent as ts.CallExpression).expression === node) || this.syncArgument === identifier) {
       fn.calls.push(this.callContext());
-    } else {
+    } else if (!isExportedValue(node)) {
       fn.escapes = true;
     }
   }
@@ -967,32 +1000,41 @@ class FileWalker {
   }
 
   /** `process.on('SIGTERM', shutdown)`, `process.once('SIGINT', …)`. */
+  /** `process.on('SIGTERM', …)`, and `db.on('error', …)` on anything else (see `failureListeners`). */
   private recordSignalHandler(call: ts.CallExpression): void {
     const callee = call.expression;
     if (callee.kind !== K.PropertyAccessExpression) return;
     const method = (callee as ts.PropertyAccessExpression).name.text;
     if (method !== 'on' && method !== 'once' && method !== 'addListener' && method !== 'prependListener') return;
-    if (dottedName((callee as ts.PropertyAccessExpression).expression) !== 'process') return;
-    const signal = stringValue(call.arguments[0]);
-    if (signal === undefined || !signal.startsWith('SIG')) return;
-    this.facts.signalHandlers.push({ ...this.span(call), time: this.context.time, signal });
+    const event = stringValue(call.arguments[0]);
+    if (event === undefined) return;
+    const receiver = dottedName((callee as ts.PropertyAccessExpression).expression);
+    if (receiver !== 'process') {
+      if (receiver !== undefined && FAILURE_EVENTS.has(event) && !this.facts.failureListeners.includes(receiver)) this.facts.failureListeners.push(receiver);
+      return;
+    }
+    if (!event.startsWith('SIG')) return;
+    this.facts.signalHandlers.push({ ...this.span(call), time: this.context.time, signal: event });
   }
 
   /** `session({ secret })`, `new session.MemoryStore()`, `rateLimit({ windowMs })` with the callee imported from a package. */
-  private recordLibraryCall(call: ts.CallExpression | ts.NewExpression, isNew: boolean): void {
+  private recordLibraryCall(call: ts.CallExpression | ts.NewExpression, isNew: boolean): LibraryCall | undefined {
     // `session(…)`, `session.MemoryStore`, `winston.transports.File`: the leftmost name is the import.
     // Most calls are not of an import: find the leftmost name and test it before building anything.
     const callee = skipWrappers(call.expression);
     let leftmost: ts.Expression = callee;
     while (leftmost.kind === K.PropertyAccessExpression) leftmost = (leftmost as ts.PropertyAccessExpression).expression;
-    if (leftmost.kind !== K.Identifier || !this.interesting.has((leftmost as ts.Identifier).text)) return;
-    const entry = this.scopes.lookup((leftmost as ts.Identifier).text);
-    if (entry?.kind !== 'import' || !isRecordedLibrary(entry.module)) return;
+    if (leftmost.kind !== K.Identifier || !this.interesting.has((leftmost as ts.Identifier).text)) return undefined;
+    const found = this.scopes.lookup((leftmost as ts.Identifier).text);
+    // `const execAsync = promisify(exec)`: its calls are calls of `exec`.
+    const entry = found?.kind === 'binding' ? this.promisified.get(found.binding) : found;
+    if (entry?.kind !== 'import' || !isRecordedLibrary(entry.module)) return undefined;
     const members = dottedName(callee)?.split('.').slice(1) ?? [];
     const site = this.site(call) as LibraryCall;
     site.module = entry.module;
     site.imported = entry.name;
     site.isNew = isNew;
+    site.argumentCount = call.arguments?.length ?? 0;
     if (members.length > 0) site.member = members.join('.');
     const firstString = call.arguments?.[0] === undefined ? undefined : stringValue(skipWrappers(call.arguments[0]));
     if (firstString !== undefined) site.firstArgument = firstString;
@@ -1006,18 +1048,149 @@ class FileWalker {
     if (options !== undefined) {
       const values: Record<string, string> = {};
       for (const property of options.properties) {
+        if (property.kind === K.SpreadAssignment) values['...'] = nodeText(property.expression, this.sourceFile).slice(0, 200);
         const name = property.name === undefined ? undefined : property.name.kind === K.Identifier ? property.name.text : stringValue(property.name);
         if (name === undefined) continue;
         values[name] = property.kind === K.PropertyAssignment ? nodeText(property.initializer, this.sourceFile).slice(0, 200) : name;
       }
       site.options = values;
     }
-    const outer = climbWrappers(call);
+    // `const conn = await amqp.connect(url)`, `const cache = await caching('memory')` and `client = new Client()` assign the result too.
+    let outer = climbWrappers(call);
+    if (outer.parent?.kind === K.AwaitExpression) outer = climbWrappers(outer.parent);
     const parent = outer.parent;
-    if (parent?.kind === K.VariableDeclaration && (parent as ts.VariableDeclaration).name.kind === K.Identifier) site.assignedTo = ((parent as ts.VariableDeclaration).name as ts.Identifier).text;
+    if (parent?.kind === K.VariableDeclaration && (parent as ts.VariableDeclaration).name.kind === K.Identifier) {
+      site.assignedTo = ((parent as ts.VariableDeclaration).name as ts.Identifier).text;
+      if (this.scopes.depth === 1) site.moduleLevel = true;
+    }
+    if (parent?.kind === K.BinaryExpression && (parent as ts.BinaryExpression).operatorToken.kind === K.EqualsToken && (parent as ts.BinaryExpression).right === outer) {
+      const target = dottedName((parent as ts.BinaryExpression).left);
+      if (target !== undefined) site.assignedTo = target;
+    }
     if (parent?.kind === K.PropertyAssignment && (parent as ts.PropertyAssignment).name.kind === K.Identifier) site.passedAs = ((parent as ts.PropertyAssignment).name as ts.Identifier).text;
+    const constText = (name: string): string | undefined => {
+      const constant = this.pathScope.constInitializer(name, this.scopes.depth);
+      return constant === undefined ? undefined : nodeText(constant.init, this.sourceFile);
+    };
+    const branch = enclosingBranch(call, this.sourceFile, constText);
+    if (branch !== undefined) site.branch = branch;
+    const storedIn = this.pendingStores.get(call);
+    if (storedIn !== undefined) site.storedIn = storedIn;
+    this.libraryCallSites.set(call, site);
     this.facts.libraryCalls.push(site);
+    return site;
   }
+
+  // ---- keys and child processes --------------------------------------------------------------
+
+  /** Scope lookups for the extractors in crypto-keys.ts and queue-workers.ts. */
+  private readonly lookup: Lookup = (name) => this.scopes.lookup(name);
+  /** Library calls by node, so a later `running.set(id, child)` finds the call `child` holds. */
+  private readonly libraryCallSites = new Map<ts.Node, LibraryCall>();
+  /** `running.set(id, spawn(…))`: the call is recorded after the `set`, so the binding waits here. */
+  private readonly pendingStores = new Map<ts.Node, string>();
+
+  /** Module bindings holding a promisified library function, as the import they stand for. */
+  private readonly promisified = new Map<ModuleBinding, { kind: 'import'; module: string; name: string }>();
+
+  /** `const execAsync = promisify(exec)`, `util.promisify(cp.execFile)`. */
+  private recordPromisified(name: string, initializer: ts.Expression): void {
+    const target = promisifiedImport(initializer, this.lookup);
+    const entry = target === undefined ? undefined : this.scopes.moduleEntry(name);
+    if (target !== undefined && entry?.kind === 'binding') this.promisified.set(entry.binding, { kind: 'import', ...target });
+  }
+
+  /** `const JWT_SECRET = randomBytes(32).toString('hex')` at module level. */
+  private recordGeneratedKeys(declaration: ts.VariableDeclaration): void {
+    for (const key of declaredKeys(declaration, this.lookup, this.sourceFile)) {
+      const generated = this.span(key.node) as GeneratedKey;
+      generated.binding = key.binding;
+      if (key.path !== undefined) generated.path = key.path;
+      generated.source = key.source;
+      if (key.envFallback !== undefined) generated.envFallback = key.envFallback;
+      this.facts.generatedKeys.push(generated);
+    }
+  }
+
+  /** `jwt.sign(payload, KEY)`, `session({ secret })`, `createCipheriv(alg, key, iv)`: the arguments passed as keys. */
+  private recordKeySinks(call: ts.CallExpression | ts.NewExpression): void {
+    if (!mayBeSink(call, this.interesting)) return;
+    for (const sink of sinkArguments(call, this.lookup)) {
+      if (isStableArgument(sink.node, this.lookup)) continue;
+      const site = this.site(sink.node) as KeySink;
+      site.api = sink.api;
+      site.purpose = sink.purpose;
+      site.role = sink.role;
+      site.text = nodeText(sink.node, this.sourceFile).slice(0, 200);
+      const generated = generatedArgument(sink.node, this.lookup, this.sourceFile);
+      if (generated !== undefined) site.generated = generated.envFallback === undefined ? { source: generated.source } : { source: generated.source, envFallback: generated.envFallback };
+      this.facts.keySinks.push(site);
+    }
+  }
+
+  /** `running.set(id, child)` with `child` a library call's result, into a module binding: the call's `storedIn`. */
+  private recordStoredChild(node: ts.CallExpression | ts.BinaryExpression): void {
+    if (this.context === INIT) return;
+    const stored = storedValues(node);
+    const binding = stored === undefined ? undefined : this.moduleBindingOf(stored.container);
+    if (stored === undefined || binding === undefined) return;
+    for (const value of stored.values) {
+      let source: ts.Expression | undefined = value;
+      if (value.kind === K.Identifier) {
+        const entry = this.scopes.lookup((value as ts.Identifier).text);
+        source = entry?.kind === 'local' && entry.init !== undefined ? entry.init : undefined;
+      }
+      if (source === undefined) continue;
+      let call = skipWrappers(source);
+      if (call.kind === K.AwaitExpression) call = skipWrappers((call as ts.AwaitExpression).expression);
+      const site = this.libraryCallSites.get(call);
+      if (site !== undefined) site.storedIn ??= binding.name;
+      else this.pendingStores.set(call, binding.name);
+    }
+  }
+
+  /** `setTimeout(fn, ms)` and `setInterval`, with the delay folded through this file's constants. */
+  private recordTimer(call: ts.CallExpression): void {
+    const timer = recogniseTimer(call, this.timerLookup);
+    if (timer === undefined) return;
+    const site = this.site(call) as TimerCall;
+    site.api = timer.api;
+    if (timer.delay !== undefined) {
+      const ms = foldDelay(timer.delay, this.constantInitializer);
+      if (ms !== undefined) site.delayMs = ms;
+      const imported = ms === undefined ? this.relativeImport(skipWrappers(timer.delay)) : undefined;
+      if (imported !== undefined) this.importedDelays.push({ timer: site, specifier: imported.module, name: imported.name });
+      if (isDateDelay(timer.delay)) site.delayFromDate = true;
+      site.delayText = delayText(timer.delay, this.sourceFile);
+    }
+    const callback = callbackName(timer.callback);
+    if (callback !== undefined) site.callback = callback;
+    const store = timerStore(call);
+    if (store !== undefined) site.storedIn = store;
+    if (timer.promise || isBoundingTimer(call, timer.callback)) site.bounded = true;
+    this.facts.timers.push(site);
+    if (climbWrappers(call).parent?.kind === K.VariableDeclaration) this.timerHandles.set(call, site);
+  }
+
+  /** `const handle = setTimeout(…); timers.set(id, handle)`: the timer is kept in `timers`. */
+  private recordStoredTimer(call: ts.CallExpression): void {
+    const stored = storedIdentifier(call);
+    const entry = stored === undefined ? undefined : this.scopes.lookup(stored.value.text);
+    if (stored === undefined || entry?.kind !== 'local' || entry.init === undefined) return;
+    const timer = this.timerHandles.get(skipWrappers(entry.init));
+    if (timer !== undefined) timer.storedIn ??= stored.store;
+  }
+
+  private readonly timerLookup = (name: string): { module: string; name: string } | 'local' | undefined => {
+    const entry = this.scopes.lookup(name);
+    if (entry === undefined) return undefined;
+    return entry.kind === 'import' ? { module: entry.module, name: entry.name } : 'local';
+  };
+
+  private readonly constantInitializer = (name: string): ts.Expression | undefined => {
+    const entry = this.scopes.lookup(name);
+    return (entry?.kind === 'binding' || entry?.kind === 'local') && entry.isConst ? entry.init : undefined;
+  };
 
   /**
    * `app.listen(port)`, `app.listen(Number(process.env.PORT ?? 3000))`, `fastify.listen({ port })`,
@@ -1090,7 +1263,22 @@ class FileWalker {
     const keys = schemaKeys(initializer, isZod, known, this.sourceFile);
     if (keys === undefined || keys.length === 0) return;
     this.schemaKeys.set(name, keys);
-    this.facts.envSchemas.push({ name, keys: keys.map((key) => ({ ...this.span(key.node), name: key.name, required: key.required })) });
+    this.facts.envSchemas.push({ name, library: 'zod', keys: keys.map((key) => ({ ...this.span(key.node), name: key.name, required: key.required })) });
+  }
+
+  /** envalid's `cleanEnv(process.env, {…})`: records its keys as a schema named after the call, and returns that name. */
+  private recordEnvalidSchema(call: ts.CallExpression): string | undefined {
+    const isCleanEnv = (callee: ts.Expression): boolean => {
+      const name = dottedName(callee);
+      if (name === undefined || !name.endsWith('cleanEnv')) return false;
+      const entry = this.scopes.lookup(name.split('.')[0]!);
+      return entry?.kind === 'import' && entry.module === 'envalid';
+    };
+    const keys = envalidKeys(call, isCleanEnv);
+    if (keys === undefined || keys.length === 0) return undefined;
+    const name = 'cleanEnv(process.env, …)';
+    this.facts.envSchemas.push({ name, library: 'envalid', keys: keys.map((key) => ({ ...this.span(key.node), name: key.name, required: key.required })) });
+    return name;
   }
 
   private recordEnvRead(name: string, node: ts.Node): void {
@@ -1513,6 +1701,26 @@ class FileWalker {
 type Mutable<T extends ts.Node> = { -readonly [P in keyof T]: T[P] };
 
 /** Links `node` and the wrappers inside it (`(async () => …)`) to their parents, for nodes the walk enters directly. */
+/**
+ * `export default fn`, `export = fn`, `module.exports = fn`, `module.exports = { fn }`,
+ * `exports.fn = fn`: exporting a function hands it to importers, whose calls the join reads;
+ * it is not an escape into a callback.
+ */
+function isExportedValue(node: ts.Node): boolean {
+  let value = node;
+  let parent = node.parent;
+  if (parent.kind === K.ShorthandPropertyAssignment || (parent.kind === K.PropertyAssignment && (parent as ts.PropertyAssignment).initializer === node)) {
+    value = climbWrappers(parent.parent);
+    parent = value.parent;
+  }
+  if (parent.kind === K.ExportAssignment) return value === node;
+  if (parent.kind !== K.BinaryExpression) return false;
+  const binary = parent as ts.BinaryExpression;
+  if (binary.operatorToken.kind !== K.EqualsToken || binary.right !== value) return false;
+  const target = dottedName(binary.left);
+  return target !== undefined && (target.startsWith('module.exports') || target.startsWith('exports.'));
+}
+
 function linkWrappers(node: ts.Expression, parent: ts.Node): void {
   let current: ts.Expression = node;
   let owner: ts.Node = parent;
@@ -1527,14 +1735,21 @@ function linkWrappers(node: ts.Expression, parent: ts.Node): void {
 /** The module a declaration's initializer requires: `require('m')` (whole) or `require('m').x`. */
 function requiredModule(node: ts.Expression | undefined): { module: string; name: string } | undefined {
   if (node === undefined) return undefined;
-  const whole = requireSpecifier(node);
+  const whole = loadedModule(node);
   if (whole !== undefined) return { module: whole, name: '*' };
   if (node.kind === K.PropertyAccessExpression) {
     const access = node as ts.PropertyAccessExpression;
-    const module = requireSpecifier(skipWrappers(access.expression));
+    const module = loadedModule(skipWrappers(access.expression));
     if (module !== undefined) return { module, name: access.name.text };
   }
   return undefined;
+}
+
+/** `require('./m')`, or `await import('./m')`: both give the module's namespace (juice-shop's app.ts loads its server that way). */
+function loadedModule(node: ts.Expression): string | undefined {
+  if (node.kind !== K.AwaitExpression) return requireSpecifier(node);
+  const awaited = skipWrappers((node as ts.AwaitExpression).expression);
+  return awaited.kind === K.CallExpression && (awaited as ts.CallExpression).expression.kind === K.ImportKeyword ? stringValue((awaited as ts.CallExpression).arguments[0]) : undefined;
 }
 
 /** `wrap(async (req, res) => …)`: a call whose arguments include a function. */
