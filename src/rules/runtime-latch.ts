@@ -87,7 +87,12 @@ function shapeOf(binding: ModuleBinding, writes: readonly MutationSite[], reads:
     return words.some((word) => COUNTER_WORD.test(word)) || readElsewhere(writes, reads) ? 'counter' : undefined;
   }
   if (writes.some(isFlagWrite)) {
-    if (words.some((word) => GUARD_WORD.test(word))) return 'guard';
+    if (words.some((word) => GUARD_WORD.test(word))) {
+      // Set and reset inside one handler (`if (isRunning) return; isRunning = true; … finally { isRunning = false }`):
+      // the check-then-set guard in-process-lock reports at the guard; one finding per root cause.
+      const writers = new Set(writes.flatMap((site) => (site.handlers ?? []).map((ref) => ref.name)));
+      return writes.length >= 2 && writers.size === 1 ? undefined : 'guard';
+    }
     if (words.some((word) => LATCH_WORD.test(word))) return 'latch';
     // `warned = true` in a warn-once helper stays in its handler: per pod by design.
     return readElsewhere(writes, reads) ? 'value' : undefined;
