@@ -390,6 +390,104 @@ describe('handlers across files', () => {
   });
 });
 
+describe('NestJS and singletons', () => {
+  it('reads Nest routes with their controller prefix, global prefix and unknown paths; lifecycle hooks run at start-up', () => {
+    const { app } = model({
+      'main.ts': [
+        "import { NestFactory } from '@nestjs/core';",
+        'async function bootstrap() {',
+        '  const app = await NestFactory.create({});',
+        "  app.setGlobalPrefix('api');",
+        '}',
+        'void bootstrap();',
+      ].join('\n'),
+      'codes.controller.ts': [
+        "import { Controller, Get, Post, Injectable, Scope } from '@nestjs/common';",
+        "import { OnEvent } from '@nestjs/event-emitter';",
+        "const BASE = 'x';",
+        "@Controller('codes')",
+        'export class CodesController {',
+        '  private readonly seen = new Set<string>();',
+        '  private readonly warm = new Map<string, number>();',
+        "  onModuleInit() { this.warm.set('a', 1); }",
+        "  @Post('issue') issue() { this.seen.add('k'); this.remember(); }",
+        '  @Get() list() { return [...this.seen]; }',
+        '  @Get(BASE) other() { return 1; }',
+        "  @OnEvent('user.deleted') forget() { this.seen.clear(); }",
+        "  private remember() { this.warm.set('b', 2); }",
+        '}',
+        '@Injectable({ scope: Scope.REQUEST })',
+        'export class PerRequest { private readonly tags = new Map(); tag() { this.tags.set(1, 2); } }',
+      ].join('\n'),
+    });
+    expect(file(app, 'main.ts').routes.map((r) => `${r.method} ${r.path}`)).toEqual(['USE /api']);
+    expect(file(app, 'codes.controller.ts').routes.map((r) => `${r.method} ${r.path} ${r.line}`)).toEqual(['POST /codes/issue 9', 'GET /codes 10', 'USE * 11']);
+    const [controller, ...others] = file(app, 'codes.controller.ts').singletons;
+    expect(others).toEqual([]);
+    expect(controller!.instantiation).toBe("@Controller('codes')");
+    const fieldSites = (name: string): string[] => {
+      const field = controller!.fields.find((candidate) => candidate.name === name)!;
+      return field.mutations.map((m) => `${m.line} ${m.kind}${m.method ? `:${m.method}` : ''} ${m.time}${handlerText(m) ? ` ${handlerText(m)}` : ''}`);
+    };
+    expect(fieldSites('seen')).toEqual(['9 mutator-call:add runtime POST /codes/issue', '12 mutator-call:clear runtime event listener "user.deleted"']);
+    expect(fieldSites('warm')).toEqual(['8 mutator-call:set init', '13 mutator-call:set runtime POST /codes/issue']);
+  });
+
+  it('joins calls on injected providers and exported instances to the methods they run', () => {
+    const { app } = model({
+      'otp.service.ts': [
+        "import { Injectable } from '@nestjs/common';",
+        '@Injectable()',
+        'export class OtpService {',
+        '  private codes = new Map<string, string>();',
+        "  issue(p: string) { this.codes.set(p, '1'); }",
+        '  check(p: string) { return this.codes.get(p); }',
+        '}',
+      ].join('\n'),
+      'otp.controller.ts': [
+        "import { Controller, Post } from '@nestjs/common';",
+        "import { OtpService } from './otp.service';",
+        "@Controller('otp')",
+        'export class OtpController {',
+        '  constructor(private readonly otp: OtpService) {}',
+        "  @Post('send') send() { this.otp.issue('p'); }",
+        '}',
+      ].join('\n'),
+      'registry.js': ['class Registry {', '  constructor() { this.items = []; }', '  add(x) { this.items.push(x); }', '}', 'module.exports = new Registry();'].join('\n'),
+      'server.js': ["const registry = require('./registry');", "app.post('/items', (req, res) => registry.add(req.body));"].join('\n'),
+    });
+    const codes = file(app, 'otp.service.ts').singletons[0]!.fields[0]!;
+    expect(codes.mutations.map((m) => `${m.line} ${handlerText(m)}`)).toEqual(['5 POST /otp/send → OtpService.issue()']);
+    expect(codes.reads.map((m) => `${m.line} ${m.time} ${handlerText(m) ?? '-'}`)).toEqual(['6 runtime -']);
+    const items = file(app, 'registry.js').singletons[0]!.fields[0]!;
+    expect(items.initializer).toBe('array-literal');
+    expect(items.mutations.map((m) => `${m.line} ${m.time} ${handlerText(m) ?? '-'}`)).toEqual(['2 init -', '3 runtime POST /items → Registry.add()']);
+  });
+
+  it('records global and app.locals slots, and the shape of reassignments', () => {
+    const { app } = model({
+      'a.ts': [
+        "app.locals.title = 'x';",
+        'let client; let ready = false; let n = 0;',
+        "app.get('/a', (req, res) => {",
+        '  req.app.locals.users.add(1);',
+        '  if (!client) client = new Redis();',
+        '  ready = true;',
+        '  n += 2;',
+        '  const global = {}; global.x = 1;',
+        '  globalThis.seen = (globalThis.seen ?? 0) + 1;',
+        '});',
+      ].join('\n'),
+    });
+    const slots = file(app, 'a.ts').globalSlots.map((slot) => `${slot.text} ${slot.mutations.map((m) => `${m.line}:${m.kind}:${m.time}`).join(',')}`);
+    expect(slots).toEqual(['app.locals.title 1:reassign:init', 'app.locals.users 4:mutator-call:runtime', 'globalThis.seen 9:reassign:runtime']);
+    const shape = (name: string): string => binding(app, 'a.ts', name).mutations.map((m) => `${m.kind} ${m.value ?? '-'}${m.lazy ? ' lazy' : ''}${m.compound ? ' compound' : ''}`).join(',');
+    expect(shape('client')).toBe('reassign new-instance lazy');
+    expect(shape('ready')).toBe('reassign literal');
+    expect(shape('n')).toBe('reassign literal compound');
+  });
+});
+
 describe('finding messages name the handler and the cross-file helper', () => {
   function tree(files: Record<string, string>): string {
     const cwd = path.join(temp, String(counter++));

@@ -1,6 +1,7 @@
 // The source and cross rule registry: adding a rule means adding its file and one line here.
 import connectionRegistry from './connection-registry.js';
 import fileLogging from './file-logging.js';
+import globalState from './global-state.js';
 import hardcodedEndpoint from './hardcoded-endpoint.js';
 import inMemoryState from './in-memory-state.js';
 import inProcessCache from './in-process-cache.js';
@@ -19,13 +20,15 @@ import npmPid1 from './npm-pid1.js';
 import missingBackingService from './missing-backing-service.js';
 import probeRoute from './probe-route.js';
 import requiredEnv from './required-env.js';
+import runtimeLatch from './runtime-latch.js';
 import singleConnection from './single-connection.js';
 import socketBroadcast from './socket-broadcast.js';
+import singletonState from './singleton-state.js';
 import templatePlaceholder from './template-placeholder.js';
 import trustProxy from './trust-proxy.js';
 import workerConfig from './worker-config.js';
 
 // `as const` keeps each rule's id and options type: `defineConfig` is typed from this list.
-export const sourceRules = [connectionRegistry, fileLogging, inMemoryState, inProcessCache, inProcessLock, inProcessScheduler, localFsPersistence, longTimer, loopbackListen, memoryRateLimit, memorySession, moduleCrypto, nginxAffinity, noGracefulShutdown, npmPid1, singleConnection, socketBroadcast, trustProxy, workerConfig] as const;
+export const sourceRules = [connectionRegistry, fileLogging, globalState, inMemoryState, inProcessCache, inProcessLock, inProcessScheduler, localFsPersistence, longTimer, loopbackListen, memoryRateLimit, memorySession, moduleCrypto, nginxAffinity, noGracefulShutdown, npmPid1, runtimeLatch, singleConnection, singletonState, socketBroadcast, trustProxy, workerConfig] as const;
 
 export const crossRules = [hardcodedEndpoint, listenPort, missingBackingService, probeRoute, requiredEnv, templatePlaceholder] as const;

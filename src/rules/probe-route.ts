@@ -1,7 +1,8 @@
 // HTTP probes whose path no route of the code serves: the kubelet gets a 404, which fails the probe.
 // Judged only where the route table is known: Express-style `app.get('/x')`/`router.route('/x')`
-// registrations, Fastify and hapi route objects (`route({ method, url | path, handler })`), with no
-// mount point (`app.use('/x', …)`, a plugin `prefix`), wildcard or unread framework that could serve the path.
+// registrations, Fastify and hapi route objects (`route({ method, url | path, handler })`) and NestJS
+// `@Controller('x')` + `@Get('y')` decorators, with no mount point (`app.use('/x', …)`, a plugin `prefix`,
+// a Nest global prefix), wildcard or unread framework that could serve the path.
 import { distance } from 'fastest-levenshtein';
 import { perSite } from '../link/describe.js';
 import { valueAt } from '../manifests/plain-data.js';
@@ -15,8 +16,8 @@ const PROBES = {
 } as const;
 /** Methods a GET probe can be served by. */
 const SERVING = new Set(['GET', 'ALL', 'HEAD']);
-/** Frameworks whose routes are declared in ways this reader does not collect (decorators, file-system routing). */
-const UNREAD_FRAMEWORKS = /^(?:@nestjs\/|next$|nuxt$|@remix-run\/|@trpc\/server|@apollo\/server$|apollo-server|graphql-yoga$|@fastify\/autoload$)/;
+/** Frameworks whose routes are declared in ways this reader does not collect (file-system routing, GraphQL, tRPC). */
+const UNREAD_FRAMEWORKS = /^(?:next$|nuxt$|@remix-run\/|@trpc\/server|@apollo\/server$|apollo-server|graphql-yoga$|@fastify\/autoload$)/;
 
 /** `/jobs/:id` or `*` as a pattern for one concrete path; a regular-expression route may serve anything. */
 function routePattern(path: string): RegExp {

@@ -66,6 +66,15 @@ export interface MutationSite extends Site {
   kind: MutationKind;
   /** The mutator method (`set`, `push`…) for `mutator-call`. */
   method?: string;
+  /** For `reassign`: what the assigned value is (`true` is `literal`, `new Redis()` is `new-instance`). */
+  value?: InitializerKind;
+  /**
+   * For `reassign`: the assignment only runs while the target is empty — `x ??= v`, `x ||= v`,
+   * `x = x ?? v`, or inside `if (!x)` / `if (x == null)`: a value created once, on first use.
+   */
+  lazy?: boolean;
+  /** For `reassign`: arithmetic on the old value (`x += 1`), a counter's step like `update`. */
+  compound?: boolean;
 }
 
 /** A module-level `const`/`let`/`var` binding or a class static field. */
@@ -294,6 +303,49 @@ export interface SignalHandler extends Site {
   forceExitLocation?: Span;
 }
 
+/**
+ * An instance field of a class that has one instance per process (see `SingletonClass`), with the
+ * uses of `this.<name>` inside the class. Sites in the constructor and in field initialisers are
+ * `init`: the one instance is built at start-up.
+ */
+export interface InstanceField {
+  name: string;
+  location: Span;
+  /** The field initialiser, or the value the constructor assigns when the declaration has none. */
+  initializer: InitializerKind;
+  readonly: boolean;
+  mutations: MutationSite[];
+  reads: Site[];
+}
+
+/**
+ * A class with one instance per process: a NestJS provider, controller or gateway in the default
+ * (singleton) scope, or a class of this file instantiated at module level (`export default new JobRegistry()`).
+ */
+export interface SingletonClass {
+  name: string;
+  /** The class name. */
+  location: Span;
+  /** How it gets one instance, as written: `@Injectable()`, `export default new JobRegistry()`. */
+  instantiation: string;
+  fields: InstanceField[];
+  /** Each method's name and extent, so a site the call graph leaves unnamed can be named by its method. */
+  methods: (Span & { name: string })[];
+}
+
+/**
+ * `global.x`, `globalThis.x` or `app.locals.x` (`app`, `req.app`…): one slot of process-wide
+ * state, with every write and read of it in the file.
+ */
+export interface GlobalSlot {
+  /** `global.onlineUsers`, `app.locals.onlineUsers` — the root as written (`req.app.locals` is `app.locals`). */
+  text: string;
+  /** The property name: `onlineUsers`. */
+  name: string;
+  mutations: MutationSite[];
+  reads: Site[];
+}
+
 export interface SourceFileFacts {
   /** POSIX path relative to the working directory. */
   path: string;
@@ -326,6 +378,8 @@ export interface SourceFileFacts {
   realtime: RealtimeFacts;
   /** Where the client's address is read, and whether Express is told to trust the proxy (see client-address.ts). */
   clientAddress: ClientAddressFacts;
+  singletons: SingletonClass[];
+  globalSlots: GlobalSlot[];
 }
 
 /** `io.to(room).emit(…)`, `socket.broadcast.emit(…)`, `io.emit(…)`: a send meant for clients other than the caller. */

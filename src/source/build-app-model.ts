@@ -146,9 +146,9 @@ function escape(fn: FunctionInfo): void {
  */
 function attachCrossFileCalls(walks: Map<string, FileWalk>, sources: ReadonlySet<string>): void {
   for (const [file, walk] of walks) {
-    for (const { specifier, name, member, call } of walk.crossFileCalls) {
+    for (const { specifier, name, member, instance, call } of walk.crossFileCalls) {
       const target = resolveRelativeSpecifier(file, specifier, sources);
-      const fn = target === undefined ? undefined : exportedFunction(target, name, member, walks, sources);
+      const fn = target === undefined ? undefined : exportedFunction(target, name, member, walks, sources, instance);
       if (fn === undefined) continue;
       call.crossFile = true;
       fn.calls.push(call);
@@ -164,11 +164,15 @@ function exportedFunction(
   member: string | undefined,
   walks: Map<string, FileWalk>,
   sources: ReadonlySet<string>,
+  instance = false,
 ): FunctionInfo | undefined {
   if (name === '*') return findExported(target, member ?? 'module.exports', walks, sources, functionExport);
   if (member !== undefined) {
     const owner = findExported(target, name, walks, sources, exportTarget);
-    return owner !== undefined && 'staticMethods' in owner ? owner.staticMethods.get(member) : undefined;
+    if (owner === undefined) return undefined;
+    // `registry.add()` on an exported instance, `this.otp.issue()` on an injected provider.
+    if ('binding' in owner) return owner.methods?.get(member);
+    return instance ? owner.instanceMethods?.get(member) : owner.staticMethods.get(member);
   }
   return (
     findExported(target, name, walks, sources, functionExport) ??

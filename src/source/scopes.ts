@@ -40,6 +40,11 @@ export interface ClassEntry {
   staticFields: Map<string, ModuleBinding>;
   /** Static methods, timed like module-level functions: `Store.create()` called from a route runs in that route. */
   staticMethods: Map<string, FunctionInfo>;
+  /**
+   * Instance methods, filled only for a singleton class (singletons.ts): `registry.add()` on its one
+   * instance, or `this.otp.issue()` on an injected provider, runs that method.
+   */
+  instanceMethods: Map<string, FunctionInfo>;
 }
 
 export type Entry =
@@ -49,6 +54,8 @@ export type Entry =
       init?: ts.Expression;
       isConst: boolean;
       fn?: FunctionInfo;
+      /** `const registry = new JobRegistry()`: the class of this file it is the instance of. */
+      instanceOf?: string;
     }
   | { kind: 'function'; fn: FunctionInfo }
   | ClassEntry

@@ -13,7 +13,9 @@ import type {
   LibraryCall,
   Listen,
   FsCall,
+  GlobalSlot,
   HandlerRef,
+  InstanceField,
   ModuleBinding,
   MutationSite,
   SignalHandler,
@@ -23,12 +25,14 @@ import type {
   TimerCall,
 } from './app-model.js';
 import type { Span } from '../findings.js';
+import { assignmentShape } from './assignments.js';
 import { hostOption, parseClientUrl, valueSource } from './connections.js';
 import { declaredKeys, generatedArgument, isStableArgument, mayBeSink, sinkArguments, type Lookup } from './crypto-keys.js';
 import { describeRead } from './binding-uses.js';
 import { envContext } from './env-reads.js';
 import { enclosingBranch } from './branches.js';
 import { envalidKeys, parsedSchemaName, schemaKeys, type SchemaKey } from './env-schemas.js';
+import { globalSlotAccess } from './global-slots.js';
 import { multerStorage, recogniseFsCall, recogniseUploadDestination, type FsImport } from './fs-calls.js';
 import { callbackRole, callHandlerLabel, isImmediatelyInvoked, newHandlerLabel, pluginMount, routeObjects, routeRegistration, uploadMiddlewareOwner, workerQueue, type RouteObject } from './handlers.js';
 import { initializerKind, isReadonlyDeclaration } from './initializers.js';
@@ -37,11 +41,13 @@ import { moduleImportCalls } from './nest-modules.js';
 import { isFastifyReceiver, listenArguments } from './listen-host.js';
 import { describeHandler, handlerFunction } from './signal-handlers.js';
 import { classifyUse, confirmMutation, type Use } from './mutations.js';
+import { decoratorsOf, nestAppRoute, nestClass, nestHandler, type NestClass } from './nest.js';
 import { foldPath, type PathScope } from './path-roots.js';
 import { processorLongWork, promisifiedImport, storedValues } from './queue-workers.js';
 import { broadcastOf, clientSetLoop, connectionAdd, emitterCall, isAdapterCall, isEventEmitterNew, type RealtimeNames } from './realtime.js';
 import { clientAddressRead, throttledMethod, trustProxyValue } from './client-address.js';
 import { ScopeStack, type CallContext, type ClassEntry, type FunctionInfo } from './scopes.js';
+import { injectedParameters, instanceFields, moduleInstance } from './singletons.js';
 import { callbackName, delayText, exportedNumbers, foldDelay, isBoundingTimer, isDateDelay, recogniseTimer, storedIdentifier, timerStore, type DelayLinks } from './timers.js';
 import {
   climbWrappers,
@@ -59,8 +65,8 @@ const K = ts.SyntaxKind;
 
 /** What an export name of a file stands for (functions are in `FileWalk.functionExports`). */
 export type ExportTarget =
-  | { binding: ModuleBinding }
-  | { staticFields: Map<string, ModuleBinding>; staticMethods: Map<string, FunctionInfo> };
+  | { binding: ModuleBinding; methods?: Map<string, FunctionInfo> }
+  | { staticFields: Map<string, ModuleBinding>; staticMethods: Map<string, FunctionInfo>; instanceMethods?: Map<string, FunctionInfo> };
 
 /** `export { a as b } from './x'` (`name` `*` for `export * from`). */
 export interface ReExport {
@@ -100,6 +106,8 @@ export interface CrossFileCall {
   name: string;
   /** `ns.member()` or `Class.member()`. */
   member?: string;
+  /** `this.otp.issue()` with `otp` an injected `OtpService`: `member` is an instance method of the class. */
+  instance?: boolean;
   call: CallContext;
 }
 
@@ -161,6 +169,17 @@ const FAILURE_EVENTS = new Set(['error', 'close', 'end']);
 const INIT: Context = { time: 'init' };
 const RUNTIME: Context = { time: 'runtime' };
 
+/** The one instance `this` refers to inside a singleton class's methods: its fields and methods. */
+interface InstanceOwner {
+  fields: Map<string, InstanceField>;
+  methods: Map<string, FunctionInfo>;
+  /** Constructor parameter properties by name, with their type name: `private readonly otp: OtpService`. */
+  injected: Map<string, string>;
+}
+
+/** What a reference's uses are recorded on: a module binding, an instance field or a global slot. */
+type Tracked = Pick<ModuleBinding, 'initializer' | 'mutations' | 'reads'>;
+
 export function walkFile(sourceFile: ts.SourceFile, file: string): FileWalk {
   return new FileWalker(sourceFile, file).run();
 }
@@ -194,6 +213,13 @@ class FileWalker {
   private readonly lineStarts: readonly number[];
   /** The class whose static members `this` refers to, inside static methods and blocks. */
   private staticClass: ClassEntry | undefined;
+  /** The singleton instance `this` refers to, inside the instance members of a singleton class. */
+  private instanceOwner: InstanceOwner | undefined;
+  /** Classes of this file instantiated at module level: `export default new JobRegistry()`. */
+  private readonly moduleInstances = new Map<string, string>();
+  /** `export default new X()`, `module.exports = new X()`, `export const x = new X()`: bound after the walk. */
+  private readonly instanceExports: { as: string; className: string }[] = [];
+  private readonly globalSlots = new Map<string, GlobalSlot>();
   /** `const handler = wrap(async (req, res) => …)`: the wrapped callback belongs to `handler`. */
   private wrapper: { call: ts.Node; fn: FunctionInfo } | undefined;
   /** `app.post('/x', wrap(async (req, res) => …))`: the wrapped callback runs as the route. */
@@ -207,7 +233,7 @@ class FileWalker {
   ) {
     this.facts = { path: file, bindings: [], fsCalls: [], envReads: [], connections: [], envSchemas: [], envSchemaParses: [], listens: [], routes: [], libraryCalls: [], signalHandlers: [], moduleSpecifiers: [], localImports: [], failureListeners: [], generatedKeys: [], keySinks: [], timers: [],
       realtime: { broadcasts: [], adapterCalls: [], connectionAdds: [], clientSetLoops: [], emitters: [], emitterCalls: [] },
-      clientAddress: { reads: [], trustProxy: [], throttled: [] } };
+      clientAddress: { reads: [], trustProxy: [], throttled: [] }, singletons: [], globalSlots: [] };
     this.current = sourceFile;
     this.lineStarts = sourceFile.getLineStarts();
   }
@@ -217,6 +243,7 @@ class FileWalker {
     this.predeclare(this.sourceFile.statements, true);
     for (const statement of this.sourceFile.statements) this.visit(statement);
     this.bindLocalExports();
+    this.bindInstanceExports();
     // Function times are resolved in the join: a function exported here may be called by a route elsewhere.
     return {
       facts: this.facts,
@@ -401,14 +428,18 @@ class FileWalker {
     this.scopes.pop();
   }
 
-  private onFunction(fn: ts.FunctionLikeDeclaration, context: Context, staticClass: ClassEntry | undefined): void {
+  private onFunction(fn: ts.FunctionLikeDeclaration, context: Context, staticClass: ClassEntry | undefined, instanceOwner?: InstanceOwner): void {
     if (fn.name !== undefined && fn.name.kind === K.ComputedPropertyName) this.visit(fn.name);
     const savedContext = this.context;
     const savedStatic = this.staticClass;
+    const savedOwner = this.instanceOwner;
     const savedCurrent = this.current;
     this.context = context;
     // Arrow functions keep the `this` of where they are written; other functions get their own.
-    if (fn.kind !== K.ArrowFunction) this.staticClass = staticClass;
+    if (fn.kind !== K.ArrowFunction) {
+      this.staticClass = staticClass;
+      this.instanceOwner = instanceOwner;
+    }
     this.scopes.push();
     if (fn.kind === K.FunctionExpression && fn.name !== undefined) this.scopes.declare(fn.name.text);
     for (const parameter of fn.parameters) this.declarePattern(parameter.name);
@@ -424,6 +455,7 @@ class FileWalker {
     this.current = savedCurrent;
     this.context = savedContext;
     this.staticClass = savedStatic;
+    this.instanceOwner = savedOwner;
   }
 
   /** The time of a function met in the generic walk (not as a known callback). */
@@ -448,9 +480,16 @@ class FileWalker {
       for (const type of clause.types) this.visit(type.expression);
     }
     const classContext = this.context;
+    const className = node.name?.text ?? 'default';
+    const nest = decoratorsOf(node).length === 0 ? undefined : nestClass(node, this.importOf, this.sourceFile);
+    const instantiation = nest?.singleton === true ? nest.decorator : node.name === undefined || this.scopes.depth !== 1 ? undefined : this.moduleInstances.get(node.name.text);
+    const owner = instantiation === undefined ? undefined : this.singletonOwner(node, className, instantiation);
+    // The one instance of a singleton is built at start-up; any other class may be built at any time.
     const memberContext = this.nestedContext();
+    const constructionContext = owner === undefined ? memberContext : INIT;
     const savedContext = this.context;
     const savedStatic = this.staticClass;
+    const savedOwner = this.instanceOwner;
     const savedCurrent = this.current;
     for (const member of node.members) {
       (member as Mutable<ts.ClassElement>).parent = node;
@@ -462,11 +501,13 @@ class FileWalker {
           if (property.name.kind === K.ComputedPropertyName) this.visit(property.name);
           if (property.initializer === undefined) break;
           // Static initializers run when the class is evaluated; instance ones when it is constructed.
-          this.context = isStatic ? classContext : memberContext;
+          this.context = isStatic ? classContext : constructionContext;
           this.staticClass = isStatic ? entry : undefined;
+          this.instanceOwner = isStatic ? undefined : owner;
           this.visit(property.initializer);
           this.context = savedContext;
           this.staticClass = savedStatic;
+          this.instanceOwner = savedOwner;
           break;
         }
         case K.MethodDeclaration:
@@ -477,12 +518,13 @@ class FileWalker {
           const staticMethod = isStatic && member.name !== undefined && member.name.kind === K.Identifier
             ? entry?.staticMethods.get(member.name.text)
             : undefined;
-          const context = staticMethod !== undefined && member.kind === K.MethodDeclaration ? { time: 'init' as const, deferred: staticMethod } : memberContext;
-          this.onFunction(member as ts.FunctionLikeDeclaration, context, isStatic ? entry : undefined);
+          let context: Context = staticMethod !== undefined && member.kind === K.MethodDeclaration ? { time: 'init' as const, deferred: staticMethod } : memberContext;
+          if (!isStatic) context = this.instanceMethodContext(member, className, nest, owner) ?? context;
+          this.onFunction(member as ts.FunctionLikeDeclaration, context, isStatic ? entry : undefined, isStatic ? undefined : owner);
           break;
         }
         case K.Constructor:
-          this.onFunction(member as ts.ConstructorDeclaration, memberContext, undefined);
+          this.onFunction(member as ts.ConstructorDeclaration, constructionContext, undefined, owner);
           break;
         case K.ClassStaticBlockDeclaration:
           this.context = classContext;
@@ -497,6 +539,60 @@ class FileWalker {
     }
     this.current = savedCurrent;
   }
+
+  /**
+   * Records a singleton class: its instance fields, and its methods as functions whose time the
+   * call graph decides (`this.helper()` from a route runs in that route; a public method may be
+   * called from anywhere, so it runs at runtime).
+   */
+  private singletonOwner(node: ts.ClassLikeDeclaration, className: string, instantiation: string): InstanceOwner {
+    const owner: InstanceOwner = { fields: new Map(), methods: this.classes.get(node)?.instanceMethods ?? new Map(), injected: injectedParameters(node) };
+    const fields: InstanceField[] = [];
+    for (const declared of instanceFields(node).values()) {
+      const field: InstanceField = {
+        name: declared.name,
+        location: this.span(declared.node),
+        initializer: initializerKind(declared.initializer),
+        readonly: isReadonlyDeclaration(declared.type, declared.initializer),
+        mutations: [],
+        reads: [],
+      };
+      owner.fields.set(field.name, field);
+      fields.push(field);
+    }
+    const methods: (Span & { name: string })[] = [];
+    for (const member of node.members) {
+      if ((member.kind !== K.MethodDeclaration && member.kind !== K.GetAccessor && member.kind !== K.SetAccessor) || hasModifier(member, K.StaticKeyword)) continue;
+      if (member.name === undefined || (member.name.kind !== K.Identifier && member.name.kind !== K.PrivateIdentifier)) continue;
+      const name = member.name.text;
+      const hidden = member.name.kind === K.PrivateIdentifier || hasModifier(member, K.PrivateKeyword) || hasModifier(member, K.ProtectedKeyword);
+      if (!owner.methods.has(name)) owner.methods.set(name, this.newFunction(`${className}.${name}`, !hidden));
+      methods.push({ ...this.span(member), name });
+    }
+    const name = node.name ?? node;
+    this.facts.singletons.push({ name: className, location: this.span(name), instantiation, fields, methods });
+    return owner;
+  }
+
+  /** The context of an instance method: a Nest handler runs as its route; a singleton's method as the call graph decides. */
+  private instanceMethodContext(member: ts.ClassElement, className: string, nest: NestClass | undefined, owner: InstanceOwner | undefined): Context | undefined {
+    const handler = nest === undefined ? undefined : nestHandler(member, className, nest, this.importOf, this.sourceFile);
+    if (handler?.route !== undefined) this.facts.routes.push({ ...this.span(handler.route.node), method: handler.route.method, path: handler.route.path });
+    const fn = owner === undefined || member.name === undefined || (member.name.kind !== K.Identifier && member.name.kind !== K.PrivateIdentifier) ? undefined : owner.methods.get(member.name.text);
+    if (fn === undefined) return handler?.label === undefined ? undefined : handlerContext(handler.label);
+    if (handler?.label !== undefined && !fn.handlerLabels.includes(handler.label)) fn.handlerLabels.push(handler.label);
+    if (handler?.lifecycle === true) {
+      // Nest calls it once, at start-up or shutdown.
+      fn.exported = false;
+      fn.calls.push({ time: 'init' });
+    }
+    return { time: 'init', deferred: fn };
+  }
+
+  private readonly importOf = (name: string): string | undefined => {
+    const entry = this.scopes.moduleEntry(name);
+    return entry?.kind === 'import' ? entry.module : undefined;
+  };
 
   private onVariable(declaration: ts.VariableDeclaration): void {
     const initializer = declaration.initializer;
@@ -536,7 +632,7 @@ class FileWalker {
     this.recordRealtimeCall(call);
     this.recordTimer(call);
     if (this.timerHandles.size > 0) this.recordStoredTimer(call);
-    const route = routeRegistration(call);
+    const route = routeRegistration(call) ?? nestAppRoute(call);
     if (route !== undefined) this.facts.routes.push({ ...this.span(call), ...route });
     const routeObjectList = routeObjects(call);
     for (const { object, routes } of routeObjectList ?? []) for (const served of routes) this.facts.routes.push({ ...this.span(object), ...served });
@@ -774,6 +870,8 @@ class FileWalker {
       return;
     }
     this.recordAddressOrClients(access);
+    const slot = globalSlotAccess(access);
+    if (slot !== undefined && (slot.root === 'app.locals' || this.scopes.lookup(slot.root) === undefined)) this.recordGlobalUse(`${slot.root}.${slot.name}`, slot.name, access);
     this.visit(object);
   }
 
@@ -803,10 +901,13 @@ class FileWalker {
     const entry = this.scopes.lookup(name);
     if (entry === undefined) return;
     switch (entry.kind) {
-      case 'binding':
+      case 'binding': {
         this.recordUse(entry.binding, identifier);
         if (entry.fn !== undefined) this.recordFunctionReference(entry.fn, identifier);
+        const member = entry.instanceOf === undefined ? undefined : memberAccess(identifier);
+        if (member !== undefined && isCallee(member.node)) this.recordInstanceCall(entry.instanceOf!, member.name, member.node);
         return;
+      }
       case 'function':
         this.recordFunctionReference(entry.fn, identifier);
         return;
@@ -826,6 +927,37 @@ class FileWalker {
 
   private onThis(node: ts.Node): void {
     if (this.staticClass !== undefined) this.onStaticMember(this.staticClass, node);
+    else if (this.instanceOwner !== undefined) this.onInstanceMember(this.instanceOwner, node);
+  }
+
+  /** `this.jobs…` and `this.helper()` inside a singleton's instance members. */
+  private onInstanceMember(owner: InstanceOwner, object: ts.Node): void {
+    const member = memberAccess(object);
+    if (member === undefined) return;
+    const field = owner.fields.get(member.name);
+    if (field !== undefined) {
+      this.recordUse(field, member.node);
+      return;
+    }
+    const method = owner.methods.get(member.name);
+    if (method !== undefined) {
+      this.recordFunctionReference(method, member.node);
+      return;
+    }
+    const type = owner.injected.get(member.name);
+    const called = type === undefined ? undefined : memberAccess(member.node);
+    if (type !== undefined && called !== undefined && isCallee(called.node)) this.recordInstanceCall(type, called.name, called.node);
+  }
+
+  /** `this.otp.issue()` with `otp: OtpService` injected, or `registry.add()` on a module-level instance. */
+  private recordInstanceCall(className: string, method: string, node: ts.Node): void {
+    const entry = this.scopes.moduleEntry(className);
+    if (entry?.kind === 'class') {
+      const fn = entry.instanceMethods.get(method);
+      if (fn !== undefined) this.recordFunctionReference(fn, node);
+    } else if (entry?.kind === 'import' && entry.module.startsWith('.')) {
+      this.crossFileCalls.push({ specifier: entry.module, name: entry.name, member: method, instance: true, call: this.callContext() });
+    }
   }
 
   /** `Store.sessions…` / `this.sessions…` in a static context, and calls of static methods. */
@@ -841,7 +973,7 @@ class FileWalker {
     if (method !== undefined) this.recordFunctionReference(method, member.node);
   }
 
-  private recordUse(binding: ModuleBinding, reference: ts.Node): void {
+  private recordUse(binding: Tracked, reference: ts.Node): void {
     if (binding.initializer === 'function' && isCallee(reference)) return;
     const use = classifyUse(reference);
     const confirmed = confirmMutation(binding.initializer, use.mutation);
@@ -854,7 +986,24 @@ class FileWalker {
     const mutation = site as MutationSite;
     mutation.kind = confirmed.kind;
     if (confirmed.method !== undefined) mutation.method = confirmed.method;
+    if (confirmed.kind === 'reassign' && use.node.kind === K.BinaryExpression) {
+      const shape = assignmentShape(use.node as ts.BinaryExpression);
+      mutation.value = shape.value;
+      if (shape.lazy) mutation.lazy = true;
+      if (shape.compound) mutation.compound = true;
+    }
     binding.mutations.push(mutation);
+  }
+
+  /** `global.onlineUsers…`, `req.app.locals.onlineUsers…`: a use of a process-wide slot. */
+  private recordGlobalUse(text: string, name: string, access: ts.Node): void {
+    let slot = this.globalSlots.get(text);
+    if (slot === undefined) {
+      slot = { text, name, mutations: [], reads: [] };
+      this.globalSlots.set(text, slot);
+      this.facts.globalSlots.push(slot);
+    }
+    this.recordUse({ initializer: 'other', mutations: slot.mutations, reads: slot.reads }, access);
   }
 
   private recordCrossFileUse(specifier: string, name: string, identifier: ts.Identifier): void {
@@ -1314,6 +1463,9 @@ class FileWalker {
    */
   private predeclare(statements: ts.NodeArray<ts.Statement>, moduleLevel: boolean): void {
     for (const statement of statements) {
+      const instance = moduleLevel ? moduleInstance(statement) : undefined;
+      if (instance !== undefined && !this.moduleInstances.has(instance.className)) this.moduleInstances.set(instance.className, instance.text);
+      if (instance?.exportedAs !== undefined) this.instanceExports.push({ as: instance.exportedAs, className: instance.className });
       switch (statement.kind) {
         case K.VariableStatement: {
           const list = (statement as ts.VariableStatement).declarationList;
@@ -1396,7 +1548,8 @@ class FileWalker {
         const fn = bare !== undefined && (isFunctionLike(bare) || wrapsFunction(bare)) ? this.newFunction(name, exported) : undefined;
         if (exported && fn !== undefined) this.functionExports.set(name, fn);
         if (exported && kind === 'const') this.recordStringExport(name, bare);
-        this.scopes.declare(name, { kind: 'binding', binding, init: initializer, isConst: kind === 'const', fn });
+        const instanceOf = bare?.kind === K.NewExpression && (bare as ts.NewExpression).expression.kind === K.Identifier ? ((bare as ts.NewExpression).expression as ts.Identifier).text : undefined;
+        this.scopes.declare(name, { kind: 'binding', binding, init: initializer, isConst: kind === 'const', fn, instanceOf });
         this.interesting.add(name);
         return;
       }
@@ -1483,7 +1636,7 @@ class FileWalker {
     const exported = hasModifier(node, K.ExportKeyword);
     const isDefault = hasModifier(node, K.DefaultKeyword);
     const className = node.name?.text ?? 'default';
-    const entry: ClassEntry = { kind: 'class', name: className, staticFields: new Map(), staticMethods: new Map() };
+    const entry: ClassEntry = { kind: 'class', name: className, staticFields: new Map(), staticMethods: new Map(), instanceMethods: new Map() };
     for (const member of node.members) {
       if (member.kind === K.MethodDeclaration && hasModifier(member, K.StaticKeyword) && member.name?.kind === K.Identifier) {
         entry.staticMethods.set(member.name.text, this.newFunction(`${className}.${member.name.text}`, false));
@@ -1510,7 +1663,7 @@ class FileWalker {
   }
 
   private exportClass(entry: ClassEntry, as: string): void {
-    this.exports.set(as, { staticFields: entry.staticFields, staticMethods: entry.staticMethods });
+    this.exports.set(as, { staticFields: entry.staticFields, staticMethods: entry.staticMethods, instanceMethods: entry.instanceMethods });
     for (const method of entry.staticMethods.values()) method.exported = true;
     for (const [field, binding] of entry.staticFields) binding.exportedAs.push(`${as}.${field}`);
   }
@@ -1568,6 +1721,22 @@ class FileWalker {
     }
     const match = /^(?:module\.)?exports\.([\w$]+)$/.exec(target);
     if (match !== null && value.kind === K.Identifier) this.localExports.push({ local: (value as ts.Identifier).text, as: match[1]! });
+  }
+
+  /** The methods of an exported module-level instance run when an importer calls `registry.add()` or `require('./store').save()`. */
+  private bindInstanceExports(): void {
+    for (const { as, className } of this.instanceExports) {
+      const entry = this.scopes.moduleEntry(className);
+      if (entry?.kind !== 'class') continue;
+      const exported = this.exports.get(as);
+      if (exported !== undefined && 'binding' in exported) {
+        exported.methods = entry.instanceMethods;
+        continue;
+      }
+      this.exports.set(as, { staticFields: new Map(), staticMethods: entry.instanceMethods });
+      if (as !== 'module.exports') continue;
+      for (const [name, fn] of entry.instanceMethods) if (fn.exported && !this.functionExports.has(name)) this.functionExports.set(name, fn);
+    }
   }
 
   private bindLocalExports(): void {
