@@ -98,6 +98,8 @@ export interface PathInfo {
   prefix?: string;
   /** The path expression as written. */
   text: string;
+  /** The file name when the path ends in a literal one (`path.join(DATA_DIR, 'products.json')`); undefined for a folder or a computed name. */
+  file?: string;
 }
 
 export type FsAccess = 'write' | 'read' | 'delete';

@@ -22,7 +22,7 @@ import type { Span } from '../findings.js';
 import { hostOption, parseClientUrl, valueSource } from './connections.js';
 import { envContext } from './env-reads.js';
 import { parsedSchemaName, schemaKeys, type SchemaKey } from './env-schemas.js';
-import { multerStorage, recogniseFsCall, recogniseUploadDestination, type FsImport } from './fs-calls.js';
+import { multerStorage, patternFolder, recogniseFsCall, recogniseUploadDestination, type FsImport } from './fs-calls.js';
 import { callbackRole, callHandlerLabel, isImmediatelyInvoked, newHandlerLabel, routeRegistration, uploadMiddlewareOwner, workerQueue } from './handlers.js';
 import { initializerKind, isReadonlyDeclaration } from './initializers.js';
 import { isRecordedLibrary } from './library-modules.js';
@@ -517,6 +517,7 @@ class FileWalker {
       site.access = recognised.access;
       if (recognised.pathArgument !== undefined) {
         site.path = { ...foldPath(recognised.pathArgument, this.pathScope), text: nodeText(recognised.pathArgument, this.sourceFile) };
+        if (recognised.pattern === true) site.path = patternFolder(site.path);
       }
       this.facts.fsCalls.push(site);
     }
