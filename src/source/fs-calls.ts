@@ -2,7 +2,7 @@
 // `fsp.mkdir`, a named `writeFile`, `require('fs').rmSync`, plus Express's file-serving reads.
 import { ts } from 'ts-morph';
 import type { FsAccess, PathInfo } from './app-model.js';
-import { dottedName, requireSpecifier, skipWrappers } from './syntax.js';
+import { dottedName, requireSpecifier, skipWrappers, stringValue } from './syntax.js';
 
 const K = ts.SyntaxKind;
 
@@ -44,6 +44,8 @@ export interface RecognisedFsCall {
   pathArgument?: ts.Expression;
   /** The path argument is a glob pattern: the walk reads from the folder before its first wildcard. */
   pattern?: boolean;
+  /** `glob.sync('migrations/*.sql', { cwd })`: the path argument is the `cwd`, the pattern is relative to it. */
+  patternInCwd?: string;
 }
 
 /**
@@ -124,22 +126,27 @@ function globCall(call: ts.CallExpression, access: ts.PropertyAccessExpression, 
 /** A glob walk reads from its `cwd` option when it has one, else from the folder its pattern starts with. */
 function globWalk(call: ts.CallExpression, api: string): RecognisedFsCall {
   const options = call.arguments[1] === undefined ? undefined : skipWrappers(call.arguments[1]);
-  if (options !== undefined && options.kind === K.ObjectLiteralExpression) {
-    for (const property of (options as ts.ObjectLiteralExpression).properties) {
-      if (property.name?.kind !== K.Identifier || property.name.text !== 'cwd') continue;
-      if (property.kind === K.PropertyAssignment) return { api, access: 'read', pathArgument: property.initializer };
-      if (property.kind === K.ShorthandPropertyAssignment) return { api, access: 'read', pathArgument: property.name };
-    }
-  }
   let pattern = call.arguments[0] === undefined ? undefined : skipWrappers(call.arguments[0]);
   // fg.sync(['data/*.json', '!data/draft-*.json']): the first pattern names the folder.
   if (pattern !== undefined && pattern.kind === K.ArrayLiteralExpression) pattern = (pattern as ts.ArrayLiteralExpression).elements[0];
+  if (options !== undefined && options.kind === K.ObjectLiteralExpression) {
+    for (const property of (options as ts.ObjectLiteralExpression).properties) {
+      if (property.name?.kind !== K.Identifier || property.name.text !== 'cwd') continue;
+      const cwd = property.kind === K.PropertyAssignment ? property.initializer : property.kind === K.ShorthandPropertyAssignment ? property.name : undefined;
+      if (cwd === undefined) continue;
+      const inCwd = stringValue(pattern === undefined ? undefined : skipWrappers(pattern));
+      return { api, access: 'read', pathArgument: cwd, pattern: true, ...(inCwd === undefined ? {} : { patternInCwd: inCwd }) };
+    }
+  }
   return pattern === undefined ? { api, access: 'read' } : { api, access: 'read', pathArgument: pattern, pattern: true };
 }
 
 /** A pattern under `data/**` reads `data`: the folded folder stops before the first segment with a wildcard. */
-export function patternFolder(path: PathInfo): PathInfo {
-  const { prefix, file: _, ...rest } = path;
+export function patternFolder(path: PathInfo, inCwd?: string): PathInfo {
+  const { prefix: folded, file: _, ...rest } = path;
+  // A pattern relative to a `cwd` folder names a folder below it.
+  const joinable = inCwd !== undefined && !inCwd.startsWith('/') && (path.root === 'repo' || path.root === 'absolute');
+  const prefix = joinable ? [folded ?? (path.root === 'absolute' ? '' : '.'), inCwd.replace(/^\.\//, '')].join('/') : folded;
   if (prefix === undefined) return rest;
   const segments = prefix.split('/');
   const magic = segments.findIndex((segment) => /[*?[\]{}!]/.test(segment));

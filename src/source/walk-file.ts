@@ -517,7 +517,7 @@ class FileWalker {
       site.access = recognised.access;
       if (recognised.pathArgument !== undefined) {
         site.path = { ...foldPath(recognised.pathArgument, this.pathScope), text: nodeText(recognised.pathArgument, this.sourceFile) };
-        if (recognised.pattern === true) site.path = patternFolder(site.path);
+        if (recognised.pattern === true) site.path = patternFolder(site.path, recognised.patternInCwd);
       }
       this.facts.fsCalls.push(site);
     }
