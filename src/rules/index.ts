@@ -1,4 +1,5 @@
 // The source and cross rule registry: adding a rule means adding its file and one line here.
+import embeddedDatabase from './embedded-database.js';
 import fileLogging from './file-logging.js';
 import hardcodedEndpoint from './hardcoded-endpoint.js';
 import inMemoryState from './in-memory-state.js';
@@ -15,6 +16,6 @@ import startupFsLoad from './startup-fs-load.js';
 import templatePlaceholder from './template-placeholder.js';
 
 // `as const` keeps each rule's id and options type: `defineConfig` is typed from this list.
-export const sourceRules = [fileLogging, inMemoryState, inProcessScheduler, localFsPersistence, memoryRateLimit, memorySession, noGracefulShutdown, startupFsLoad] as const;
+export const sourceRules = [embeddedDatabase, fileLogging, inMemoryState, inProcessScheduler, localFsPersistence, memoryRateLimit, memorySession, noGracefulShutdown, startupFsLoad] as const;
 
 export const crossRules = [hardcodedEndpoint, listenPort, missingBackingService, probeRoute, requiredEnv, templatePlaceholder] as const;

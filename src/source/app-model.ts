@@ -200,6 +200,16 @@ export interface EnvSchemaParse extends Site {
   schema: string;
 }
 
+/** A database the code keeps in a local file: SQLite, lowdb, NeDB, LevelDB, node-json-db (in-memory ones are not recorded). */
+export interface EmbeddedDatabase extends Site {
+  /** The package that keeps the file: `better-sqlite3`, `lowdb`, `typeorm`. */
+  library: string;
+  /** How the code opens it, as messages name it: `new Database()`, `JSONFilePreset()`. */
+  api: string;
+  /** The file or folder, when the code names one. */
+  path?: PathInfo;
+}
+
 export interface SourceFileFacts {
   /** POSIX path relative to the working directory. */
   path: string;
@@ -220,6 +230,7 @@ export interface SourceFileFacts {
   moduleSpecifiers: string[];
   /** The scanned files those specifiers resolve to (relative ones only), filled by the join. */
   localImports: string[];
+  embeddedDatabases: EmbeddedDatabase[];
 }
 
 export interface AppModel {

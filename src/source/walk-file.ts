@@ -6,6 +6,7 @@
 import { ts } from 'ts-morph';
 import type {
   Connection,
+  EmbeddedDatabase,
   EnvRead,
   EnvSchemaParse,
   LibraryCall,
@@ -20,6 +21,7 @@ import type {
 } from './app-model.js';
 import type { Span } from '../findings.js';
 import { hostOption, parseClientUrl, valueSource } from './connections.js';
+import { recogniseEmbeddedDatabase } from './embedded-databases.js';
 import { envContext } from './env-reads.js';
 import { parsedSchemaName, schemaKeys, type SchemaKey } from './env-schemas.js';
 import { multerStorage, patternFolder, recogniseFsCall, recogniseUploadDestination, type FsImport } from './fs-calls.js';
@@ -183,7 +185,7 @@ class FileWalker {
     private readonly sourceFile: ts.SourceFile,
     private readonly file: string,
   ) {
-    this.facts = { path: file, bindings: [], fsCalls: [], envReads: [], connections: [], envSchemas: [], envSchemaParses: [], listens: [], routes: [], libraryCalls: [], signalHandlers: [], moduleSpecifiers: [], localImports: [] };
+    this.facts = { path: file, bindings: [], fsCalls: [], envReads: [], connections: [], envSchemas: [], envSchemaParses: [], listens: [], routes: [], libraryCalls: [], signalHandlers: [], moduleSpecifiers: [], localImports: [], embeddedDatabases: [] };
     this.current = sourceFile;
     this.lineStarts = sourceFile.getLineStarts();
   }
@@ -498,6 +500,7 @@ class FileWalker {
 
   private onCall(call: ts.CallExpression): void {
     this.recordLibraryCall(call, false);
+    this.recordEmbeddedDatabase(call);
     this.recordSignalHandler(call);
     this.recordListen(call);
     const route = routeRegistration(call);
@@ -572,6 +575,7 @@ class FileWalker {
 
   private onNew(expression: ts.NewExpression): void {
     this.recordLibraryCall(expression, true);
+    this.recordEmbeddedDatabase(expression);
     const label = newHandlerLabel(expression, this.constantString);
     // `new Worker(IMPORT_QUEUE, …)` with the queue name imported: the processor runs in a stand-in
     // function whose label is rewritten once the exporting file's constant is known.
@@ -870,6 +874,23 @@ class FileWalker {
     if (parent?.kind === K.PropertyAssignment && (parent as ts.PropertyAssignment).name.kind === K.Identifier) site.passedAs = ((parent as ts.PropertyAssignment).name as ts.Identifier).text;
     this.facts.libraryCalls.push(site);
   }
+
+  /** `new Database('data/app.db')`, `JSONFilePreset('db.json', {})`: a database in a local file. */
+  private recordEmbeddedDatabase(node: ts.CallExpression | ts.NewExpression): void {
+    const recognised = recogniseEmbeddedDatabase(node, this.fsLookup, this.constInitializerOf);
+    if (recognised === undefined) return;
+    const database = this.site(node) as EmbeddedDatabase;
+    database.library = recognised.library;
+    database.api = recognised.api;
+    if (recognised.pathArgument !== undefined) {
+      database.path = { ...foldPath(recognised.pathArgument, this.pathScope), text: nodeText(recognised.pathArgument, this.sourceFile) };
+    } else if (recognised.pathLiteral !== undefined) {
+      database.path = { ...foldPath(ts.factory.createStringLiteral(recognised.pathLiteral), this.pathScope), text: `'${recognised.pathLiteral}'` };
+    }
+    this.facts.embeddedDatabases.push(database);
+  }
+
+  private readonly constInitializerOf = (name: string): ts.Expression | undefined => this.pathScope.constInitializer(name, this.scopes.depth)?.init;
 
   /**
    * `app.listen(port)`, `app.listen(Number(process.env.PORT ?? 3000))`, `fastify.listen({ port })`,

@@ -1,0 +1,96 @@
+// Databases kept in a file on the pod's disk: SQLite, lowdb, NeDB, LevelDB, node-json-db. Each
+// replica opens its own copy, and without a volume a restart starts from an empty one. With a
+// claim it survives restarts, but still cannot be shared: one node attaches a ReadWriteOnce
+// claim, and SQLite's locking is not safe over a network filesystem.
+import type { Level } from '../findings.js';
+import { scaledOut } from '../link/describe.js';
+import type { LinkedContainer, LinkModel } from '../link/link-model.js';
+import { directoryInContainer, mountFor } from '../link/mounts.js';
+import { defineSourceRule } from '../rule.js';
+import type { EmbeddedDatabase, PathInfo } from '../source/app-model.js';
+
+interface Verdict {
+  /** On a claim, in a workload that runs one replica: it survives restarts, and only scaling is ruled out. */
+  persistent: boolean;
+  text: string;
+}
+
+export default defineSourceRule({
+  id: 'embedded-database',
+  category: 'local-fs-persistence',
+  severity: 'P0',
+  effort: 'M',
+  docs: {
+    summary: 'Database kept in a local file (SQLite, lowdb, NeDB, LevelDB)',
+    why: "An embedded database lives in the pod's own filesystem: each replica reads and writes its own copy, and unless a volume is mounted there a restart, reschedule or rollout starts from an empty database. A ReadWriteOnce volume keeps it across restarts but ties the service to one replica on one node, and SQLite over a shared network filesystem corrupts.",
+    fix: 'Move the data to a database server the replicas share (PostgreSQL, MySQL, MongoDB, Redis) and point the code at it through an env var; if it must stay embedded, run a single-replica StatefulSet with a ReadWriteOnce claim and the Recreate strategy.',
+  },
+  check({ app, links, report }) {
+    for (const file of app.files) {
+      for (const database of file.embeddedDatabases) {
+        if (database.path?.root === 'tmp') continue;
+        const verdicts = verdictsFor(database, links);
+        const severity: Level = verdicts.length > 0 && verdicts.every((verdict) => verdict.persistent) ? 'P1' : 'P0';
+        const where = database.path === undefined ? "in the pod's filesystem" : `in ${code(database.path.text)}${directoryHint(database.path)}`;
+        const deployed = unique(verdicts.map((verdict) => verdict.text));
+        const scaled = deployed.length === 0 ? scaledOut(file.path, links) : undefined;
+        const message =
+          severity === 'P1'
+            ? `\`${database.api}\` (${database.library}) keeps the database ${where} and ${deployed.join('; ')}: it survives restarts (P1), but the service can never run a second replica — another pod would open its own copy or fail to attach the claim on another node, and SQLite-style locking is not safe over a shared network filesystem.`
+            : `\`${database.api}\` (${database.library}) keeps the database ${where}: each replica writes its own copy, and a restart, reschedule or rollout starts from an empty database unless a volume holds it` +
+              `${deployed.length > 0 ? `; ${deployed.join('; ')}` : ''}${scaled === undefined ? '' : ` (${scaled})`}.`;
+        report({ location: database, severity, message });
+      }
+    }
+  },
+});
+
+/** How each workload running the file holds the database's folder; empty when none runs it or the manifests do not say. */
+function verdictsFor(database: EmbeddedDatabase, links: LinkModel): Verdict[] {
+  const verdicts: Verdict[] = [];
+  if (database.path === undefined) return verdicts;
+  for (const { set, containers } of links.sets) {
+    const setName = set.kind === 'overlay' ? ` in overlay \`${set.source}\`` : '';
+    for (const container of containers) {
+      if (container.init || !container.files.has(database.file)) continue;
+      const verdict = verdictIn(container, database.path);
+      if (verdict !== undefined) verdicts.push({ ...verdict, text: `${verdict.text}${setName}` });
+    }
+  }
+  return verdicts;
+}
+
+function verdictIn(container: LinkedContainer, path: PathInfo): Verdict | undefined {
+  const workload = container.workloadName;
+  const where = directoryInContainer(container, path);
+  if (where === undefined) return undefined;
+  if ('unsetEnv' in where) return { persistent: false, text: `\`$${where.unsetEnv}\` is not set in ${workload}, so the file lands under \`undefined\` in the working directory` };
+  const mount = mountFor(where.directory, container.mounts);
+  const replicas = container.autoscaled ? `up to ${container.replicas} replicas (HPA)` : `${container.replicas} replica${container.replicas === 1 ? '' : 's'}`;
+  if (mount === undefined) return { persistent: false, text: `no volume is mounted at \`${where.directory}\` in ${workload}` };
+  const scaled = container.replicas > 1 || container.autoscaled;
+  if (mount.source === 'persistentVolumeClaim' || mount.source === 'volumeClaimTemplate') {
+    const claim = mount.source === 'volumeClaimTemplate' ? `each replica's own claim \`${mount.volume}\`` : `PVC \`${mount.claim ?? mount.volume}\``;
+    if (!scaled) return { persistent: true, text: `\`${where.directory}\` is on ${claim} in ${workload}, which runs 1 replica` };
+    if (mount.source === 'volumeClaimTemplate') return { persistent: false, text: `\`${where.directory}\` is on ${claim} while ${workload} runs ${replicas}: each replica has a different database` };
+    return { persistent: false, text: `\`${where.directory}\` is on ${claim} while ${workload} runs ${replicas}: they cannot share one database file` };
+  }
+  const volume = mount.source === 'emptyDir' ? 'an emptyDir' : mount.source === 'hostPath' ? 'a hostPath' : `a ${mount.source}`;
+  return { persistent: false, text: `\`${where.directory}\` is on ${volume} volume (\`${mount.volume}\`) in ${workload}, which does not outlive the pod or its node` };
+}
+
+/** " (under `$DB_DIR`)" for paths that start from an env var. */
+function directoryHint(path: PathInfo): string {
+  return path.root === 'env' && !path.text.startsWith('process.env') ? ` (under \`$${path.envVar ?? '?'}\`)` : '';
+}
+
+/** Inline code that survives backticks in the path text (template strings). */
+function code(text: string): string {
+  const flat = text.replace(/\s+/g, ' ');
+  const short = flat.length > 60 ? `${flat.slice(0, 57)}…` : flat;
+  return short.includes('`') ? `\`\` ${short} \`\`` : `\`${short}\``;
+}
+
+function unique(items: string[]): string[] {
+  return [...new Set(items)];
+}
