@@ -14,8 +14,9 @@ import probeRoute from './probe-route.js';
 import requiredEnv from './required-env.js';
 import startupFsLoad from './startup-fs-load.js';
 import templatePlaceholder from './template-placeholder.js';
+import unboundedBody from './unbounded-body.js';
 
 // `as const` keeps each rule's id and options type: `defineConfig` is typed from this list.
-export const sourceRules = [embeddedDatabase, fileLogging, inMemoryState, inProcessScheduler, localFsPersistence, memoryRateLimit, memorySession, noGracefulShutdown, startupFsLoad] as const;
+export const sourceRules = [embeddedDatabase, fileLogging, inMemoryState, inProcessScheduler, localFsPersistence, memoryRateLimit, memorySession, noGracefulShutdown, startupFsLoad, unboundedBody] as const;
 
 export const crossRules = [hardcodedEndpoint, listenPort, missingBackingService, probeRoute, requiredEnv, templatePlaceholder] as const;

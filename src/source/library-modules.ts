@@ -12,6 +12,8 @@ export const LIBRARY_MODULES: ReadonlySet<string> = new Set([
   'winston', 'winston-daily-rotate-file', 'pino', 'rotating-file-stream',
   // no-graceful-shutdown
   'bullmq', '@godaddy/terminus', 'http-terminator', 'lightship', 'http-graceful-shutdown', 'stoppable', 'close-with-grace',
+  // unbounded-body
+  'express', 'body-parser', 'multer', 'fastify',
 ]);
 
 /** NestJS's own packages (`app.enableShutdownHooks()` and the like). */
