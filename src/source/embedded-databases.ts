@@ -27,6 +27,8 @@ const LOWDB_PRESETS = new Set(['JSONFilePreset', 'JSONFileSyncPreset']);
 const NEDB = new Set(['nedb', '@seald-io/nedb', 'nedb-promises']);
 const SQLITE_TYPES = new Set(['sqlite', 'better-sqlite3']);
 const KNEX_SQLITE = new Set(['sqlite3', 'sqlite', 'better-sqlite3']);
+/** MikroORM's SQLite drivers: importing `MikroORM` or `defineConfig` from one means a SQLite file. */
+const MIKRO_ORM_SQLITE = new Set(['@mikro-orm/sqlite', '@mikro-orm/better-sqlite']);
 
 /** What the callee names: the package and export, `member` for `ns.member(…)`. */
 interface Callee {
@@ -71,6 +73,12 @@ export function recogniseEmbeddedDatabase(
     return typeOrm(isNew ? 'new DataSource()' : 'createConnection()', objectArgument(args, initializerOf), initializerOf);
   }
   if (module === '@nestjs/typeorm' && name === 'TypeOrmModule' && member === 'forRoot' && !isNew) return typeOrm('TypeOrmModule.forRoot()', objectArgument(args, initializerOf), initializerOf);
+  if (module === '@nestjs/typeorm' && name === 'TypeOrmModule' && member === 'forRootAsync' && !isNew) {
+    return typeOrm('TypeOrmModule.forRootAsync()', factoryResult(objectArgument(args, initializerOf)), initializerOf);
+  }
+  if (MIKRO_ORM_SQLITE.has(module) && ((name === 'MikroORM' && member === 'init') || exported === 'defineConfig') && !isNew) {
+    return optionPath(module, name === 'MikroORM' ? 'MikroORM.init()' : 'defineConfig()', objectArgument(args, initializerOf), 'dbName', initializerOf);
+  }
   if (module === 'knex' && (whole || name === 'knex') && member === undefined && !isNew) return knex(objectArgument(args, initializerOf), initializerOf);
   return undefined;
 }
@@ -186,6 +194,23 @@ function knex(options: ts.ObjectLiteralExpression | undefined, initializerOf: In
   const bare = connection === undefined ? undefined : skipWrappers(connection);
   if (bare === undefined || bare.kind !== K.ObjectLiteralExpression) return undefined;
   return optionPath('knex', `knex({ client: '${client}' })`, bare as ts.ObjectLiteralExpression, 'filename', initializerOf);
+}
+
+/** `{ useFactory: (config) => ({ type: 'sqlite', … }) }`: the object the factory returns, when it spells one out. */
+function factoryResult(options: ts.ObjectLiteralExpression | undefined): ts.ObjectLiteralExpression | undefined {
+  const factory = options === undefined ? undefined : option(options, 'useFactory');
+  const fn = factory === undefined ? undefined : skipWrappers(factory);
+  if (fn === undefined || (fn.kind !== K.ArrowFunction && fn.kind !== K.FunctionExpression)) return undefined;
+  const body = (fn as ts.ArrowFunction | ts.FunctionExpression).body;
+  let result: ts.Expression | undefined;
+  if (body.kind === K.Block) {
+    const returned = (body as ts.Block).statements.find((statement) => statement.kind === K.ReturnStatement) as ts.ReturnStatement | undefined;
+    result = returned?.expression;
+  } else {
+    result = body as ts.Expression;
+  }
+  const bare = result === undefined ? undefined : skipWrappers(result);
+  return bare !== undefined && bare.kind === K.ObjectLiteralExpression ? (bare as ts.ObjectLiteralExpression) : undefined;
 }
 
 /** The first argument that is an object literal, or a `const` initialised with one. */

@@ -363,7 +363,10 @@ class FileWalker {
       case K.QualifiedName:
       case K.BreakStatement:
       case K.ContinueStatement:
+        return;
       case K.Decorator:
+        // Not walked (metadata, not code that runs), but `@Module({ imports: [TypeOrmModule.forRoot(…)] })` opens databases.
+        this.recordDecoratorDatabases(node);
         return;
       default:
         ts.forEachChild(node, this.visit);
@@ -419,6 +422,7 @@ class FileWalker {
 
   private onClass(node: ts.ClassLikeDeclaration): void {
     const entry = this.classes.get(node);
+    for (const modifier of node.modifiers ?? []) if (modifier.kind === K.Decorator) this.visit(modifier);
     for (const clause of node.heritageClauses ?? []) {
       for (const type of clause.types) this.visit(type.expression);
     }
@@ -888,6 +892,11 @@ class FileWalker {
       database.path = { ...foldPath(ts.factory.createStringLiteral(recognised.pathLiteral), this.pathScope), text: `'${recognised.pathLiteral}'` };
     }
     this.facts.embeddedDatabases.push(database);
+  }
+
+  private recordDecoratorDatabases(node: ts.Node): void {
+    if (node.kind === K.CallExpression || node.kind === K.NewExpression) this.recordEmbeddedDatabase(node as ts.CallExpression | ts.NewExpression);
+    ts.forEachChild(node, (child) => this.recordDecoratorDatabases(child));
   }
 
   private readonly constInitializerOf = (name: string): ts.Expression | undefined => this.pathScope.constInitializer(name, this.scopes.depth)?.init;
