@@ -7,3 +7,9 @@ export function toPosixRelative(from: string, to: string): string {
   const relative = path.relative(from, to);
   return relative === '' ? '.' : relative.split(path.sep).join('/');
 }
+
+/** Whether `file` is `root` or lies below it (both absolute): a lexical test, links are not resolved. */
+export function isInside(root: string, file: string): boolean {
+  const relative = path.relative(root, file);
+  return relative === '' || (relative !== '..' && !relative.startsWith(`..${path.sep}`) && !path.isAbsolute(relative));
+}

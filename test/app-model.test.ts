@@ -308,6 +308,20 @@ describe('handlers across files', () => {
     ]);
   });
 
+  it('does not take exporting a function for an escape (export default, module.exports), and follows `await import()` (juice-shop start-up)', () => {
+    const { app } = model({
+      'src/restore.ts': 'const copies: string[] = [];\nconst restore = async () => { copies.push("legal.md"); };\nexport default restore;\n',
+      'src/seed.js': 'const seeds = [];\nfunction seed() { seeds.push(1); }\nfunction reset() { seeds.length = 0; }\nmodule.exports = { seed, clear: reset };\n',
+      'src/boot.ts': "import restore from './restore';\nconst { seed, clear } = require('./seed');\nrestore().then(() => seed());\nexpose(clear);\n",
+      // Loaded with a dynamic import from an async main, as juice-shop's app.ts loads its server.
+      'src/server.ts': 'const routes = new Map();\nexport async function start() { routes.set("/", 1); }\nexport function later() { routes.clear(); }\n',
+      'src/app.ts': "async function main() {\n  const server = await import('./server');\n  const { later } = await import('./server');\n  await server.start();\n  onSignal(later);\n}\nmain();\n",
+    });
+    expect(labels(binding(app, 'src/restore.ts', 'copies'))).toEqual(['write src/restore.ts:2 init']);
+    expect(labels(binding(app, 'src/seed.js', 'seeds'))).toEqual(['write src/seed.js:2 init', 'write src/seed.js:3 runtime']);
+    expect(labels(binding(app, 'src/server.ts', 'routes'))).toEqual(['write src/server.ts:2 init', 'write src/server.ts:3 runtime']);
+  });
+
   it('names BullMQ workers by a queue constant of the same file or another file', () => {
     const { app } = model({
       'src/queue.ts': "export const IMPORT_QUEUE = 'csv-import';\nconst LOCAL = 'local';\nexport { LOCAL as OTHER };\n",

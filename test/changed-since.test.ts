@@ -2,7 +2,7 @@
 // (committed, uncommitted or untracked), or with a related location in one; a bad ref or no
 // repository is a usage error.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { appendFileSync, cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,7 +22,7 @@ function run(cwd: string, args: string[]): { status: number | null; stdout: stri
 }
 
 interface Report {
-  findings: { file: string; ruleId: string; related?: { file: string }[] }[];
+  findings: { file: string; ruleId: string; related?: { file: string }[]; overlays?: string[] }[];
 }
 
 beforeAll(() => {
@@ -61,6 +61,27 @@ describe('--changed-since', () => {
     // Exactly the findings in a changed file or with a related site in one, nothing else.
     const changedFiles = new Set(['deploy/k8s/base/redis.yaml', 'packages/api/src/drafts.ts', 'packages/api/src/routes/jobs.ts']);
     expect(changed.findings).toEqual(all.findings.filter((f) => changedFiles.has(f.file) || (f.related ?? []).some((r) => changedFiles.has(r.file))));
+  });
+
+  it("keeps the base findings of an overlay whose kustomization.yaml changed, and only that overlay's", () => {
+    git('switch', '--quiet', '-c', 'scale-prod', 'main');
+    try {
+      const kustomization = path.join(repo, 'deploy/k8s/overlays/prod/kustomization.yaml');
+      writeFileSync(kustomization, readFileSync(kustomization, 'utf8').replace('count: 3', 'count: 4'));
+      git('commit', '--quiet', '-m', 'four API replicas in prod', '--', 'deploy/k8s/overlays/prod/kustomization.yaml');
+      const all = JSON.parse(run(repo, ['.']).stdout) as Report;
+      const changed = JSON.parse(run(repo, ['.', '--changed-since', 'main']).stdout) as Report;
+      const prod = 'deploy/k8s/overlays/prod';
+      const inProd = changed.findings.filter((f) => f.overlays?.includes(prod) === true);
+      expect(inProd.some((f) => f.file.startsWith('deploy/k8s/base/'))).toBe(true);
+      expect(inProd).toEqual(all.findings.filter((f) => f.overlays?.includes(prod) === true));
+      // Findings of the local overlay alone stay out, but for the work tree's uncommitted redis.yaml edit.
+      const localOnly = all.findings.filter((f) => f.overlays !== undefined && !f.overlays.includes(prod) && !f.file.startsWith('packages/') && f.file !== 'deploy/k8s/base/redis.yaml');
+      expect(localOnly.length).toBeGreaterThan(0);
+      for (const finding of localOnly) expect(changed.findings).not.toContainEqual(finding);
+    } finally {
+      git('switch', '--quiet', 'feature');
+    }
   });
 
   it('works from a subfolder, with paths relative to it', () => {

@@ -36,13 +36,19 @@ export function buildLinks(input: BuildLinksInput): { links: LinkModel; errors: 
   const manifests = new Map(input.app.packages.map((info): [string, PackageManifest] => [info.dir, { ...(info.main === undefined ? {} : { main: info.main }), scripts: info.scripts ?? {} }]));
   const sources = new Set(input.app.files.map((facts) => facts.path));
   const packageDirs = new Set(input.app.packages.map((info) => info.dir));
+  const variantsOf = (dir: string): { variants?: string[] } => {
+    const variants = (images.get(dir) ?? []).slice(1).map((image) => dockerfileVariant(image.file)).filter((variant): variant is string => variant !== undefined);
+    return variants.length === 0 ? {} : { variants };
+  };
   const units: DeployableUnit[] = [
-    ...input.app.packages.map((info) => ({ ...info, kind: 'package' as const })),
-    ...[...images.keys()].filter((dir) => !packageDirs.has(dir)).map((dir) => ({ dir, kind: 'dockerfile-folder' as const })),
+    ...input.app.packages.map((info) => ({ ...info, kind: 'package' as const, ...variantsOf(info.dir) })),
+    ...[...images.keys()].filter((dir) => !packageDirs.has(dir)).map((dir) => ({ dir, kind: 'dockerfile-folder' as const, ...variantsOf(dir) })),
   ];
-  const aliases = readPathAliases(input.cwd, input.roots);
+  // Templates belong to the folder's main image.
+  const mainImages = new Map([...images].map(([dir, list]) => [dir, list[0]!]));
+  const aliasesFor = readPathAliases(input.cwd, input.roots, units.map((unit) => unit.dir));
   // Templates and scripts belong to the deepest unit holding them: a package, or an app folder with a Dockerfile.
-  const { templates, errors: templateErrors } = readTemplates({ cwd: input.cwd, templates: input.templates, scripts: input.scripts, packages: units, images });
+  const { templates, errors: templateErrors } = readTemplates({ cwd: input.cwd, templates: input.templates, scripts: input.scripts, packages: units, images: mainImages });
   errors.push(...templateErrors);
   // Every set runs the same images: the files an entry reaches are walked once.
   const reachable = new Map<string, Set<string>>();
@@ -50,7 +56,7 @@ export function buildLinks(input: BuildLinksInput): { links: LinkModel; errors: 
     const key = `${entry ?? ''}\0${dir}`;
     let files = reachable.get(key);
     if (files === undefined) {
-      files = reachableFiles(entry, dir, input.app.files, input.app.packages, aliases);
+      files = reachableFiles(entry, dir, input.app.files, input.app.packages, aliasesFor);
       reachable.set(key, files);
     }
     return files;
@@ -64,7 +70,7 @@ interface LinkContext {
   input: BuildLinksInput;
   units: readonly DeployableUnit[];
   /** The image each folder with a Dockerfile builds. */
-  images: ReadonlyMap<string, DockerImage>;
+  images: ReadonlyMap<string, readonly DockerImage[]>;
   manifests: ReadonlyMap<string, PackageManifest | undefined>;
   sources: ReadonlySet<string>;
   filesRun(entry: string | undefined, dir: string): Set<string>;
@@ -85,7 +91,7 @@ function linkSet(set: ManifestSet, { input, units, images, manifests, sources, f
         const ref = { resource: workload, path: [...podSpec.path, list, index], container, name: typeof container.name === 'string' ? container.name : `#${index}` };
         const image = typeof container.image === 'string' ? container.image : undefined;
         const link = linkPackage({ workloadName: name, image }, units, input.workloads ?? {}, set.builtImages);
-        const dockerImage = link === undefined ? undefined : images.get(link.dir);
+        const dockerImage = link === undefined ? undefined : imageOf(images.get(link.dir), link.variant);
         const entry = link === undefined ? undefined : entryFile({ command: container.command, args: container.args }, link.dir, dockerImage, manifests.get(link.dir), sources);
         // A container that runs another program (a migration CLI) runs none of the package's code.
         const files = link === undefined || entry?.kind === 'other'
@@ -124,13 +130,15 @@ function scale(workload: LinkedContainer['workload'], set: ManifestSet): { repli
   return { replicas, autoscaled: false };
 }
 
-/** The image each folder builds: the `Dockerfile` in it (a `Dockerfile.dev` only when there is no plain one). */
-function folderImages(input: BuildLinksInput, errors: AuditError[]): Map<string, DockerImage> {
-  const images = new Map<string, DockerImage>();
+/**
+ * The images each folder builds, its main one first: the plain `Dockerfile` (a `Dockerfile.dev`
+ * is main only when there is no plain one), then variants such as `worker.Dockerfile`.
+ */
+function folderImages(input: BuildLinksInput, errors: AuditError[]): Map<string, DockerImage[]> {
+  const images = new Map<string, DockerImage[]>();
   const plainFirst = [...input.dockerfiles].sort((a, b) => Number(path.posix.basename(a) !== 'Dockerfile') - Number(path.posix.basename(b) !== 'Dockerfile') || compareStrings(a, b));
   for (const file of plainFirst) {
     const dir = path.posix.dirname(file);
-    if (images.has(dir)) continue;
     const read = readFileText(path.resolve(input.cwd, file));
     if ('error' in read) {
       errors.push({ file, message: read.error });
@@ -138,7 +146,21 @@ function folderImages(input: BuildLinksInput, errors: AuditError[]): Map<string,
     }
     const { image, error } = readDockerfile(file, read.text);
     if (error !== undefined) errors.push(error);
-    if (image !== undefined) images.set(dir, image);
+    if (image !== undefined) images.set(dir, [...(images.get(dir) ?? []), image]);
   }
   return images;
+}
+
+/** `worker` for `worker.Dockerfile` and `Dockerfile.worker`; undefined for a plain `Dockerfile`. */
+function dockerfileVariant(file: string): string | undefined {
+  const base = path.posix.basename(file).toLowerCase();
+  if (base.startsWith('dockerfile.')) return base.slice('dockerfile.'.length) || undefined;
+  if (base.endsWith('.dockerfile')) return base.slice(0, -'.dockerfile'.length) || undefined;
+  return undefined;
+}
+
+/** The image a linked container runs: the variant its image is named after, else the folder's main one. */
+function imageOf(images: readonly DockerImage[] | undefined, variant: string | undefined): DockerImage | undefined {
+  if (images === undefined) return undefined;
+  return (variant === undefined ? undefined : images.find((image) => dockerfileVariant(image.file) === variant)) ?? images[0];
 }

@@ -1,5 +1,5 @@
 // Words for the link model, shared by the cross rules and the report's Environment contract.
-import type { EnvRead, EnvSchemaKey, EnvSchemaParse, SourceFileFacts } from '../source/app-model.js';
+import type { EnvRead, EnvSchema, EnvSchemaKey, EnvSchemaParse, SourceFileFacts } from '../source/app-model.js';
 import type { Report, ReportInput } from '../rule.js';
 import type { EnvOrigin, LinkedContainer, LinkModel, UnknownEnvSource } from './link-model.js';
 
@@ -91,6 +91,7 @@ export function sameNamespace(a: string | undefined, b: string | undefined): boo
 export interface RequiredKey {
   key: EnvSchemaKey;
   schema: string;
+  library: EnvSchema['library'];
   parse: EnvSchemaParse;
 }
 
@@ -106,8 +107,9 @@ export function schemaRequiredKeys(container: LinkedContainer, files: readonly S
       if (parse.time !== 'init') continue;
       const schema = facts.envSchemas.find((candidate) => candidate.name === parse.schema) ??
         running.flatMap((other) => other.envSchemas).find((candidate) => candidate.name === parse.schema);
-      for (const key of schema?.keys ?? []) {
-        if (key.required && !required.has(key.name)) required.set(key.name, { key, schema: parse.schema, parse });
+      if (schema === undefined) continue;
+      for (const key of schema.keys) {
+        if (key.required && !required.has(key.name)) required.set(key.name, { key, schema: parse.schema, library: schema.library, parse });
       }
     }
   }

@@ -51,6 +51,8 @@ export interface Mount {
 export interface PackageLink {
   dir: string;
   how: string;
+  /** The Dockerfile variant the image is named after (`worker` for `worker.Dockerfile` and image `…-worker`). */
+  variant?: string;
 }
 
 export interface LinkedContainer {

@@ -6,7 +6,7 @@ import { parseImageReference } from '../manifests/image-reference.js';
 import type { PackageInfo, SourceFileFacts } from '../source/app-model.js';
 import { resolveRelativeSpecifier } from '../source/module-specifiers.js';
 import type { DockerImage } from './dockerfile.js';
-import type { PathAliases } from './path-aliases.js';
+import type { AliasesFor, PathAliases } from './path-aliases.js';
 import type { PackageLink } from './link-model.js';
 
 /** `workloads` in rules.config.ts: `Deployment/api` or `api` → package folder. */
@@ -23,6 +23,8 @@ export interface PackageManifest {
  */
 export interface DeployableUnit extends PackageInfo {
   kind: 'package' | 'dockerfile-folder';
+  /** Variants of the folder's Dockerfiles besides the main one: `worker` for `worker.Dockerfile` or `Dockerfile.worker`. */
+  variants?: readonly string[];
 }
 
 export function linkPackage(
@@ -46,6 +48,12 @@ export function linkPackage(
   const what = (unit: DeployableUnit): string => (unit.kind === 'package' ? "the package's name" : 'the name of the folder holding its Dockerfile');
   const exact = units.filter((unit) => packageNames(unit).includes(repository));
   if (exact.length === 1) return { dir: exact[0]!.dir, how: `image \`${repository}\` is ${what(exact[0]!)}` };
+  // `billing-report` for package `billing` with a `report.Dockerfile`: the image that Dockerfile builds.
+  const variants = units.flatMap((unit) => (unit.variants ?? []).filter((variant) => packageNames(unit).some((name) => [`${name}-${variant}`, `${name}_${variant}`].some((full) => repository === full || repository.endsWith(`-${full}`)))).map((variant) => ({ unit, variant })));
+  if (exact.length === 0 && variants.length === 1) {
+    const { unit, variant } = variants[0]!;
+    return { dir: unit.dir, variant, how: `image \`${repository}\` is ${what(unit)} plus \`${variant}\`, the variant of one of its Dockerfiles` };
+  }
   // `csv-portal-api` for a package folder `api`: only when one package ends the repository name.
   const suffixed = units.filter((unit) => packageNames(unit).some((name) => repository.endsWith(`-${name}`) || repository.endsWith(`_${name}`)));
   if (exact.length === 0 && suffixed.length === 1) return { dir: suffixed[0]!.dir, how: `image \`${repository}\` ends with ${what(suffixed[0]!)}` };
@@ -194,7 +202,7 @@ export function reachableFiles(
   dir: string,
   files: readonly SourceFileFacts[],
   packages: readonly PackageInfo[],
-  aliases: PathAliases,
+  aliasesFor: AliasesFor,
 ): Set<string> {
   const byPath = new Map(files.map((facts) => [facts.path, facts]));
   const inPackage = (packageDir: string): string[] => files.filter((facts) => facts.packageDir === packageDir).map((facts) => facts.path);
@@ -211,7 +219,7 @@ export function reachableFiles(
     if (facts === undefined) continue;
     queue.push(...facts.localImports);
     for (const specifier of facts.moduleSpecifiers) {
-      const aliased = resolveAlias(specifier, aliases, sources);
+      const aliased = resolveAlias(specifier, aliasesFor(file), sources);
       if (aliased !== undefined) {
         queue.push(aliased);
         continue;

@@ -5,6 +5,7 @@ import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { Finding } from '../findings.js';
+import { KUSTOMIZATION_FILE_NAMES } from '../manifests/kustomization.js';
 import { toPosixRelative } from '../posix-paths.js';
 
 const run = promisify(execFile);
@@ -57,7 +58,17 @@ export async function changedFilesSince(cwd: string, ref: string): Promise<Set<s
   return files;
 }
 
-/** The findings located in a changed file, or with a related location in one. */
+/**
+ * The findings located in a changed file, or with a related location in one, or holding in an
+ * overlay whose kustomization changed: a new `images:` tag or `replicas:` count changes what the
+ * overlay renders from base files the change never touched.
+ */
 export function onlyChanged<F extends Finding>(findings: readonly F[], changed: ReadonlySet<string>): F[] {
-  return findings.filter((finding) => changed.has(finding.file) || (finding.related ?? []).some((related) => changed.has(related.file)));
+  const changedOverlays = new Set([...changed].filter((file) => KUSTOMIZATION_FILE_NAMES.includes(path.posix.basename(file))).map((file) => path.posix.dirname(file)));
+  return findings.filter(
+    (finding) =>
+      changed.has(finding.file) ||
+      (finding.related ?? []).some((related) => changed.has(related.file)) ||
+      (finding.overlays ?? []).some((overlay) => changedOverlays.has(overlay)),
+  );
 }

@@ -30,7 +30,7 @@ export default defineSourceRule({
     for (const file of app.files) {
       for (const call of file.libraryCalls) {
         const scheduler = SCHEDULERS.find((candidate) => candidate.module === call.module && candidate.starts(call));
-        if (scheduler === undefined) continue;
+        if (scheduler === undefined || isDistributed(call)) continue;
         // Named by its schedule where the code writes it: `node-cron \`schedule\` ('0 8 * * *')`.
         const job = call.firstArgument === undefined ? scheduler.name : `${scheduler.name} ('${call.firstArgument}')`;
         const scaled = scaledOut(file.path, links);
@@ -59,6 +59,14 @@ export default defineSourceRule({
     }
   },
 });
+
+/**
+ * node-cron 4.6+ `schedule(expr, fn, { distributed: true })`: its coordinator lets one instance take
+ * each fire (node-cron's README), so replicas do not repeat the job.
+ */
+function isDistributed(call: LibraryCall): boolean {
+  return call.module === 'node-cron' && call.options?.distributed === 'true';
+}
 
 /** The workloads (any manifest set) whose containers run `file`. */
 function runningWorkloads(file: string, links: LinkModel): Resource[] {

@@ -73,8 +73,9 @@ export default defineCrossRule({
         if (container.env.has(name)) continue;
         const level = container.unknownEnvSources.length === 0 ? 'P0' : lower('P0');
         if (level === undefined) continue;
-        const { key, schema, parse } = required;
-        const effect = `it is a required key of env schema \`${schema}\`, which ${parse.file}:${parse.line} parses at start-up: the parse throws, so {crash}`;
+        const { key, schema, library, parse } = required;
+        const failure = library === 'envalid' ? 'envalid exits the process' : 'the parse throws';
+        const effect = `it is a required key of env schema \`${schema}\`, which ${parse.file}:${parse.line} parses at start-up: ${failure}, so {crash}`;
         const missKey = `${key.file}:${key.line}:${name}:${level}`;
         const miss = misses.get(missKey) ?? { name, read: key, bySchema: true, level, effect, sites: reads.get(name) ?? [], containers: [], similar: new Set<string>() };
         miss.containers.push(container);

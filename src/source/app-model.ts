@@ -158,6 +158,17 @@ export interface Route extends Span {
   path: string;
 }
 
+/** The conditional a site sits in a branch of: `LOG_TO_CONSOLE ? new Console() : new File()` puts File under `false`. */
+export interface Branch {
+  /** The condition as written (cut at 80 characters). */
+  condition: string;
+  line: number;
+  /** Which outcome of the condition runs the site. */
+  taken: 'true' | 'false';
+  /** The variables the condition reads, directly or through a const it names. */
+  env: string[];
+}
+
 /**
  * A call or `new` of something imported from a package (`session({ … })` with `session` from
  * `express-session`, `new RateLimiterMemory()`), keyed by module and export, never by local name.
@@ -180,6 +191,8 @@ export interface LibraryCall extends Site {
   assignedTo?: string;
   /** The option the result is passed as: `insuranceLimiter: new RateLimiterMemory()`. */
   passedAs?: string;
+  /** The conditional the call sits in a branch of, when it does. */
+  branch?: Branch;
 }
 
 /** A key of an env schema (`DATABASE_URL: z.string()`); required unless `.optional()`, `.default()`… */
@@ -188,9 +201,11 @@ export interface EnvSchemaKey extends Span {
   required: boolean;
 }
 
-/** A module-level zod object schema of environment variables, by the name it is bound to. */
+/** A module-level zod object schema of environment variables, by the name it is bound to, or envalid's `cleanEnv(process.env, {…})`. */
 export interface EnvSchema {
   name: string;
+  /** What a missing required key does: zod's `parse` throws, envalid's default reporter exits with status 1. */
+  library: 'zod' | 'envalid';
   keys: EnvSchemaKey[];
 }
 

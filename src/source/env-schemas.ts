@@ -1,6 +1,7 @@
 // Env schemas: `const schema = z.object({ DATABASE_URL: z.string(), PORT: z.coerce.number().default(3000) })`
-// and the `schema.parse(process.env)` that throws at start-up when a required key is missing. The
-// keys a schema requires are as much the code's env contract as `process.env.X` reads are.
+// and the `schema.parse(process.env)` that throws at start-up when a required key is missing, or
+// envalid's `cleanEnv(process.env, {…})`, which does both. The keys a schema requires are as much
+// the code's env contract as `process.env.X` reads are.
 import { ts } from 'ts-morph';
 import { isProcessEnv, skipWrappers, stringValue } from './syntax.js';
 
@@ -66,6 +67,34 @@ function shapeKeys(shape: ts.ObjectLiteralExpression, sourceFile: ts.SourceFile)
     keys.push({ name, required: !OPTIONAL_MARKERS.test(text), node: property.name });
   }
   return keys;
+}
+
+/**
+ * `cleanEnv(process.env, { API_KEY: str(), PORT: port({ default: 3000 }) })` from envalid: a schema
+ * and its parse in one call. With the default reporter a missing key logs and exits with status 1.
+ * A key is optional only with a `default`: `devDefault` applies when NODE_ENV is not `production`,
+ * which a production image sets, so such a key counts as required in a pod.
+ */
+export function envalidKeys(call: ts.CallExpression, isCleanEnv: (callee: ts.Expression) => boolean): readonly SchemaKey[] | undefined {
+  const [environment, validators] = call.arguments;
+  if (environment === undefined || !isProcessEnv(skipWrappers(environment)) || !isCleanEnv(skipWrappers(call.expression))) return undefined;
+  if (validators === undefined || skipWrappers(validators).kind !== K.ObjectLiteralExpression) return undefined;
+  const keys: SchemaKey[] = [];
+  for (const property of (skipWrappers(validators) as ts.ObjectLiteralExpression).properties) {
+    if (property.kind !== K.PropertyAssignment) continue;
+    const name = property.name.kind === K.Identifier ? property.name.text : stringValue(property.name);
+    if (name !== undefined) keys.push({ name, required: !hasDefaultOption(property.initializer), node: property.name });
+  }
+  return keys;
+}
+
+/** `str({ default: 'x' })`: the validator's spec object names a `default`. */
+function hasDefaultOption(validator: ts.Expression): boolean {
+  const call = skipWrappers(validator);
+  if (call.kind !== K.CallExpression) return false;
+  const spec = (call as ts.CallExpression).arguments[0];
+  if (spec === undefined || skipWrappers(spec).kind !== K.ObjectLiteralExpression) return false;
+  return (skipWrappers(spec) as ts.ObjectLiteralExpression).properties.some((option) => option.name !== undefined && option.name.kind === K.Identifier && option.name.text === 'default');
 }
 
 /** `envSchema.parse(process.env)` → `envSchema`: a parse that throws on the first missing key. */

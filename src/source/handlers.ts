@@ -33,9 +33,21 @@ export function routeRegistration(call: ts.CallExpression): { method: string; pa
   if (!ROUTE_METHODS.has(method)) return undefined;
   const path = stringValue(call.arguments[0]);
   if (path !== undefined && (path.startsWith('/') || path === '*') && hasFunctionArgument(call, 1)) return { method: method.toUpperCase(), path };
+  // `app.use(express.static('public'))` serves whatever the folder holds, `/` included (its index.html).
+  if (method === 'use' && call.arguments.some(isStaticMiddleware)) return { method: 'USE', path: path !== undefined && path.startsWith('/') ? path : '/' };
   const routed = (callee as ts.PropertyAccessExpression).expression;
   const route = routed.kind === K.CallExpression ? routedPath(routed as ts.CallExpression) : undefined;
   return route === undefined ? undefined : { method: method.toUpperCase(), path: route };
+}
+
+/**
+ * `express.static(dir)`: a middleware that answers any path naming a file of its folder. Matched on
+ * the member name: `static` is a reserved word, so no local binding can be called that.
+ */
+function isStaticMiddleware(argument: ts.Expression): boolean {
+  if (argument.kind !== K.CallExpression) return false;
+  const callee = (argument as ts.CallExpression).expression;
+  return callee.kind === K.PropertyAccessExpression && (callee as ts.PropertyAccessExpression).name.text === 'static';
 }
 
 /** The handler a call registers its function arguments as, e.g. `POST /login/code`. */

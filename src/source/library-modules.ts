@@ -9,7 +9,7 @@ export const LIBRARY_MODULES: ReadonlySet<string> = new Set([
   // in-process-scheduler
   'node-cron', 'cron', 'node-schedule', 'toad-scheduler',
   // file-logging
-  'winston', 'winston-daily-rotate-file', 'pino', 'rotating-file-stream',
+  'winston', 'winston-daily-rotate-file', 'pino', 'rotating-file-stream', 'bunyan', 'log4js',
   // no-graceful-shutdown
   'bullmq', '@godaddy/terminus', 'http-terminator', 'lightship', 'http-graceful-shutdown', 'stoppable', 'close-with-grace',
   // unbounded-body

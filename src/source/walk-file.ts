@@ -23,7 +23,8 @@ import type { Span } from '../findings.js';
 import { hostOption, parseClientUrl, valueSource } from './connections.js';
 import { recogniseEmbeddedDatabase } from './embedded-databases.js';
 import { envContext } from './env-reads.js';
-import { parsedSchemaName, schemaKeys, type SchemaKey } from './env-schemas.js';
+import { enclosingBranch } from './branches.js';
+import { envalidKeys, parsedSchemaName, schemaKeys, type SchemaKey } from './env-schemas.js';
 import { multerStorage, patternFolder, recogniseFsCall, recogniseUploadDestination, type FsImport } from './fs-calls.js';
 import { callbackRole, callHandlerLabel, isImmediatelyInvoked, newHandlerLabel, routeRegistration, uploadMiddlewareOwner, workerQueue } from './handlers.js';
 import { initializerKind, isReadonlyDeclaration } from './initializers.js';
@@ -509,7 +510,7 @@ class FileWalker {
     this.recordListen(call);
     const route = routeRegistration(call);
     if (route !== undefined) this.facts.routes.push({ ...this.span(call), ...route });
-    const parsed = parsedSchemaName(call);
+    const parsed = parsedSchemaName(call) ?? this.recordEnvalidSchema(call);
     if (parsed !== undefined) {
       const site = this.site(call) as EnvSchemaParse;
       site.schema = parsed;
@@ -784,7 +785,7 @@ class FileWalker {
     if (parent === undefined) return;
     if ((parent.kind === K.CallExpression && (parent as ts.CallExpression).expression === node) || this.syncArgument === identifier) {
       fn.calls.push(this.callContext());
-    } else {
+    } else if (!isExportedValue(node)) {
       fn.escapes = true;
     }
   }
@@ -876,6 +877,12 @@ class FileWalker {
     const parent = outer.parent;
     if (parent?.kind === K.VariableDeclaration && (parent as ts.VariableDeclaration).name.kind === K.Identifier) site.assignedTo = ((parent as ts.VariableDeclaration).name as ts.Identifier).text;
     if (parent?.kind === K.PropertyAssignment && (parent as ts.PropertyAssignment).name.kind === K.Identifier) site.passedAs = ((parent as ts.PropertyAssignment).name as ts.Identifier).text;
+    const constText = (name: string): string | undefined => {
+      const constant = this.pathScope.constInitializer(name, this.scopes.depth);
+      return constant === undefined ? undefined : nodeText(constant.init, this.sourceFile);
+    };
+    const branch = enclosingBranch(call, this.sourceFile, constText);
+    if (branch !== undefined) site.branch = branch;
     this.facts.libraryCalls.push(site);
   }
 
@@ -972,7 +979,22 @@ class FileWalker {
     const keys = schemaKeys(initializer, isZod, known, this.sourceFile);
     if (keys === undefined || keys.length === 0) return;
     this.schemaKeys.set(name, keys);
-    this.facts.envSchemas.push({ name, keys: keys.map((key) => ({ ...this.span(key.node), name: key.name, required: key.required })) });
+    this.facts.envSchemas.push({ name, library: 'zod', keys: keys.map((key) => ({ ...this.span(key.node), name: key.name, required: key.required })) });
+  }
+
+  /** envalid's `cleanEnv(process.env, {…})`: records its keys as a schema named after the call, and returns that name. */
+  private recordEnvalidSchema(call: ts.CallExpression): string | undefined {
+    const isCleanEnv = (callee: ts.Expression): boolean => {
+      const name = dottedName(callee);
+      if (name === undefined || !name.endsWith('cleanEnv')) return false;
+      const entry = this.scopes.lookup(name.split('.')[0]!);
+      return entry?.kind === 'import' && entry.module === 'envalid';
+    };
+    const keys = envalidKeys(call, isCleanEnv);
+    if (keys === undefined || keys.length === 0) return undefined;
+    const name = 'cleanEnv(process.env, …)';
+    this.facts.envSchemas.push({ name, library: 'envalid', keys: keys.map((key) => ({ ...this.span(key.node), name: key.name, required: key.required })) });
+    return name;
   }
 
   private recordEnvRead(name: string, node: ts.Node): void {
@@ -1375,6 +1397,26 @@ class FileWalker {
 type Mutable<T extends ts.Node> = { -readonly [P in keyof T]: T[P] };
 
 /** Links `node` and the wrappers inside it (`(async () => …)`) to their parents, for nodes the walk enters directly. */
+/**
+ * `export default fn`, `export = fn`, `module.exports = fn`, `module.exports = { fn }`,
+ * `exports.fn = fn`: exporting a function hands it to importers, whose calls the join reads;
+ * it is not an escape into a callback.
+ */
+function isExportedValue(node: ts.Node): boolean {
+  let value = node;
+  let parent = node.parent;
+  if (parent.kind === K.ShorthandPropertyAssignment || (parent.kind === K.PropertyAssignment && (parent as ts.PropertyAssignment).initializer === node)) {
+    value = climbWrappers(parent.parent);
+    parent = value.parent;
+  }
+  if (parent.kind === K.ExportAssignment) return value === node;
+  if (parent.kind !== K.BinaryExpression) return false;
+  const binary = parent as ts.BinaryExpression;
+  if (binary.operatorToken.kind !== K.EqualsToken || binary.right !== value) return false;
+  const target = dottedName(binary.left);
+  return target !== undefined && (target.startsWith('module.exports') || target.startsWith('exports.'));
+}
+
 function linkWrappers(node: ts.Expression, parent: ts.Node): void {
   let current: ts.Expression = node;
   let owner: ts.Node = parent;
@@ -1389,14 +1431,21 @@ function linkWrappers(node: ts.Expression, parent: ts.Node): void {
 /** The module a declaration's initializer requires: `require('m')` (whole) or `require('m').x`. */
 function requiredModule(node: ts.Expression | undefined): { module: string; name: string } | undefined {
   if (node === undefined) return undefined;
-  const whole = requireSpecifier(node);
+  const whole = loadedModule(node);
   if (whole !== undefined) return { module: whole, name: '*' };
   if (node.kind === K.PropertyAccessExpression) {
     const access = node as ts.PropertyAccessExpression;
-    const module = requireSpecifier(skipWrappers(access.expression));
+    const module = loadedModule(skipWrappers(access.expression));
     if (module !== undefined) return { module, name: access.name.text };
   }
   return undefined;
+}
+
+/** `require('./m')`, or `await import('./m')`: both give the module's namespace (juice-shop's app.ts loads its server that way). */
+function loadedModule(node: ts.Expression): string | undefined {
+  if (node.kind !== K.AwaitExpression) return requireSpecifier(node);
+  const awaited = skipWrappers((node as ts.AwaitExpression).expression);
+  return awaited.kind === K.CallExpression && (awaited as ts.CallExpression).expression.kind === K.ImportKeyword ? stringValue((awaited as ts.CallExpression).arguments[0]) : undefined;
 }
 
 /** `wrap(async (req, res) => …)`: a call whose arguments include a function. */
