@@ -57,6 +57,8 @@ function unboundedBody(call: LibraryCall, file: SourceFileFacts): Problem | unde
 
 /** `multer()`, `multer({ storage: multer.memoryStorage() })`: files kept as Buffers, unless `limits.fileSize` caps them. */
 function multerInMemory(call: LibraryCall, file: SourceFileFacts): Problem | undefined {
+  // `multer().none()`: a text-only form, no file is accepted.
+  if (call.calledMember === 'none') return undefined;
   const options = call.options ?? {};
   if (options.dest !== undefined) return undefined;
   const storage = options.storage;

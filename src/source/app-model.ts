@@ -193,6 +193,8 @@ export interface LibraryCall extends Site {
   passedAs?: string;
   /** The conditional the call sits in a branch of, when it does. */
   branch?: Branch;
+  /** The method called on the result right away: `multer().none()` → `none`. */
+  calledMember?: string;
 }
 
 /** A key of an env schema (`DATABASE_URL: z.string()`); required unless `.optional()`, `.default()`… */

@@ -877,6 +877,7 @@ class FileWalker {
     const parent = outer.parent;
     if (parent?.kind === K.VariableDeclaration && (parent as ts.VariableDeclaration).name.kind === K.Identifier) site.assignedTo = ((parent as ts.VariableDeclaration).name as ts.Identifier).text;
     if (parent?.kind === K.PropertyAssignment && (parent as ts.PropertyAssignment).name.kind === K.Identifier) site.passedAs = ((parent as ts.PropertyAssignment).name as ts.Identifier).text;
+    if (parent?.kind === K.PropertyAccessExpression && (parent as ts.PropertyAccessExpression).expression === outer) site.calledMember = (parent as ts.PropertyAccessExpression).name.text;
     const constText = (name: string): string | undefined => {
       const constant = this.pathScope.constInitializer(name, this.scopes.depth);
       return constant === undefined ? undefined : nodeText(constant.init, this.sourceFile);
