@@ -84,9 +84,9 @@ function directoryHint(path: PathInfo): string {
   return path.root === 'env' && !path.text.startsWith('process.env') ? ` (under \`$${path.envVar ?? '?'}\`)` : '';
 }
 
-/** Inline code that survives backticks in the path text (template strings). */
+/** Inline code that survives backticks in the path text (template strings); a plain string literal loses its quotes. */
 function code(text: string): string {
-  const flat = text.replace(/\s+/g, ' ');
+  const flat = text.replace(/\s+/g, ' ').replace(/^(['"])([^'"`$]*)\1$/, '$2');
   const short = flat.length > 60 ? `${flat.slice(0, 57)}…` : flat;
   return short.includes('`') ? `\`\` ${short} \`\`` : `\`${short}\``;
 }
