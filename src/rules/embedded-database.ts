@@ -3,11 +3,11 @@
 // claim it survives restarts, but still cannot be shared: one node attaches a ReadWriteOnce
 // claim, and SQLite's locking is not safe over a network filesystem.
 import type { Level } from '../findings.js';
-import { scaledOut } from '../link/describe.js';
+import { originValue, scaledOut } from '../link/describe.js';
 import type { LinkedContainer, LinkModel } from '../link/link-model.js';
 import { directoryInContainer, mountFor } from '../link/mounts.js';
 import { defineSourceRule } from '../rule.js';
-import type { EmbeddedDatabase, PathInfo } from '../source/app-model.js';
+import type { EmbeddedDatabase, PathInfo, PrismaSqlite } from '../source/app-model.js';
 
 interface Verdict {
   /** On a claim, in a workload that runs one replica: it survives restarts, and only scaling is ruled out. */
@@ -42,8 +42,42 @@ export default defineSourceRule({
         report({ location: database, severity, message });
       }
     }
+    for (const datasource of app.prismaSqlite ?? []) {
+      const verdicts = prismaVerdicts(datasource, links);
+      const severity: Level = verdicts.length > 0 && verdicts.every((verdict) => verdict.persistent) ? 'P1' : 'P0';
+      const deployed = unique(verdicts.map((verdict) => verdict.text));
+      const where = datasource.urlEnv !== undefined ? `the file \`$${datasource.urlEnv}\` names` : datasource.url !== undefined ? `\`${datasource.url}\` (relative to the schema)` : 'a local file';
+      const message =
+        severity === 'P1'
+          ? `The Prisma datasource is SQLite, kept in ${where}, and ${deployed.join('; ')}: it survives restarts (P1), but the service can never run a second replica — another pod would open its own copy or fail to attach the claim on another node.`
+          : `The Prisma datasource is SQLite, kept in ${where}: each replica writes its own copy, and a restart, reschedule or rollout starts from an empty database unless a volume holds it${deployed.length > 0 ? `; ${deployed.join('; ')}` : ''}.`;
+      report({ location: datasource, severity, message });
+    }
   },
 });
+
+/** Where `$DATABASE_URL` (`file:/data/app.db`) puts the database in each workload running the schema's package. */
+function prismaVerdicts(datasource: PrismaSqlite, links: LinkModel): Verdict[] {
+  const verdicts: Verdict[] = [];
+  if (datasource.urlEnv === undefined || datasource.packageDir === undefined) return verdicts;
+  for (const { set, containers } of links.sets) {
+    const setName = set.kind === 'overlay' ? ` in overlay \`${set.source}\`` : '';
+    for (const container of containers) {
+      if (container.init || container.package?.dir !== datasource.packageDir) continue;
+      const provided = container.env.get(datasource.urlEnv);
+      if (provided === undefined) {
+        verdicts.push({ persistent: false, text: `\`$${datasource.urlEnv}\` is not set in ${container.workloadName}${setName}` });
+        continue;
+      }
+      const value = originValue(provided.origin);
+      const file = value?.startsWith('file:') === true ? value.slice('file:'.length).replace(/\?.*$/, '') : undefined;
+      if (file === undefined || !file.startsWith('/')) continue;
+      const verdict = mountVerdict(container, file.slice(0, file.lastIndexOf('/')) || '/');
+      verdicts.push({ ...verdict, text: `${verdict.text}${setName}` });
+    }
+  }
+  return verdicts;
+}
 
 /** How each workload running the file holds the database's folder; empty when none runs it or the manifests do not say. */
 function verdictsFor(database: EmbeddedDatabase, links: LinkModel): Verdict[] {
@@ -65,18 +99,24 @@ function verdictIn(container: LinkedContainer, path: PathInfo): Verdict | undefi
   const where = directoryInContainer(container, path);
   if (where === undefined) return undefined;
   if ('unsetEnv' in where) return { persistent: false, text: `\`$${where.unsetEnv}\` is not set in ${workload}, so the file lands under \`undefined\` in the working directory` };
-  const mount = mountFor(where.directory, container.mounts);
+  return mountVerdict(container, where.directory);
+}
+
+/** What holds `directory` in the container: a claim (persistent only with one replica), an emptyDir, nothing. */
+function mountVerdict(container: LinkedContainer, directory: string): Verdict {
+  const workload = container.workloadName;
+  const mount = mountFor(directory, container.mounts);
   const replicas = container.autoscaled ? `up to ${container.replicas} replicas (HPA)` : `${container.replicas} replica${container.replicas === 1 ? '' : 's'}`;
-  if (mount === undefined) return { persistent: false, text: `no volume is mounted at \`${where.directory}\` in ${workload}` };
+  if (mount === undefined) return { persistent: false, text: `no volume is mounted at \`${directory}\` in ${workload}` };
   const scaled = container.replicas > 1 || container.autoscaled;
   if (mount.source === 'persistentVolumeClaim' || mount.source === 'volumeClaimTemplate') {
     const claim = mount.source === 'volumeClaimTemplate' ? `each replica's own claim \`${mount.volume}\`` : `PVC \`${mount.claim ?? mount.volume}\``;
-    if (!scaled) return { persistent: true, text: `\`${where.directory}\` is on ${claim} in ${workload}, which runs 1 replica` };
-    if (mount.source === 'volumeClaimTemplate') return { persistent: false, text: `\`${where.directory}\` is on ${claim} while ${workload} runs ${replicas}: each replica has a different database` };
-    return { persistent: false, text: `\`${where.directory}\` is on ${claim} while ${workload} runs ${replicas}: they cannot share one database file` };
+    if (!scaled) return { persistent: true, text: `\`${directory}\` is on ${claim} in ${workload}, which runs 1 replica` };
+    if (mount.source === 'volumeClaimTemplate') return { persistent: false, text: `\`${directory}\` is on ${claim} while ${workload} runs ${replicas}: each replica has a different database` };
+    return { persistent: false, text: `\`${directory}\` is on ${claim} while ${workload} runs ${replicas}: they cannot share one database file` };
   }
   const volume = mount.source === 'emptyDir' ? 'an emptyDir' : mount.source === 'hostPath' ? 'a hostPath' : `a ${mount.source}`;
-  return { persistent: false, text: `\`${where.directory}\` is on ${volume} volume (\`${mount.volume}\`) in ${workload}, which does not outlive the pod or its node` };
+  return { persistent: false, text: `\`${directory}\` is on ${volume} volume (\`${mount.volume}\`) in ${workload}, which does not outlive the pod or its node` };
 }
 
 /** " (under `$DB_DIR`)" for paths that start from an env var. */

@@ -250,7 +250,18 @@ export interface SourceFileFacts {
   embeddedDatabases: EmbeddedDatabase[];
 }
 
+/** A Prisma schema whose datasource is SQLite, at its `provider` line. */
+export interface PrismaSqlite extends Span {
+  /** A literal `url = "file:./dev.db"`. */
+  url?: string;
+  /** `url = env("DATABASE_URL")`. */
+  urlEnv?: string;
+  packageDir?: string;
+}
+
 export interface AppModel {
   packages: PackageInfo[];
   files: SourceFileFacts[];
+  /** SQLite datasources of the Prisma schemas found (absent when none was read). */
+  prismaSqlite?: PrismaSqlite[];
 }
