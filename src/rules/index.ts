@@ -8,15 +8,18 @@ import listenPort from './listen-port.js';
 import localFsPersistence from './local-fs-persistence.js';
 import memoryRateLimit from './memory-rate-limit.js';
 import memorySession from './memory-session.js';
+import moduleCrypto from './module-crypto.js';
 import noGracefulShutdown from './no-graceful-shutdown.js';
 import missingBackingService from './missing-backing-service.js';
 import probeRoute from './probe-route.js';
 import requiredEnv from './required-env.js';
+import singleConnection from './single-connection.js';
 import startupFsLoad from './startup-fs-load.js';
 import templatePlaceholder from './template-placeholder.js';
 import unboundedBody from './unbounded-body.js';
+import workerConfig from './worker-config.js';
 
 // `as const` keeps each rule's id and options type: `defineConfig` is typed from this list.
-export const sourceRules = [embeddedDatabase, fileLogging, inMemoryState, inProcessScheduler, localFsPersistence, memoryRateLimit, memorySession, noGracefulShutdown, startupFsLoad, unboundedBody] as const;
+export const sourceRules = [embeddedDatabase, fileLogging, inMemoryState, inProcessScheduler, localFsPersistence, memoryRateLimit, memorySession, moduleCrypto, noGracefulShutdown, singleConnection, startupFsLoad, unboundedBody, workerConfig] as const;
 
 export const crossRules = [hardcodedEndpoint, listenPort, missingBackingService, probeRoute, requiredEnv, templatePlaceholder] as const;

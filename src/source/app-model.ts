@@ -183,7 +183,7 @@ export interface LibraryCall extends Site {
   /** The first argument when it is a string literal: `pino.destination('./app.log')`. */
   firstArgument?: string;
   isNew: boolean;
-  /** The keys of the first object-literal argument, with each value's source text (cut at 200 characters). */
+  /** The keys of the first object-literal argument, with each value's source text (cut at 200 characters); a spread is kept under the key `...`. */
   options?: Readonly<Record<string, string>>;
   /** Arguments were given, but none is an object literal this file spells out: the options cannot be read. */
   optionsUnknown?: boolean;
@@ -193,6 +193,12 @@ export interface LibraryCall extends Site {
   passedAs?: string;
   /** The conditional the call sits in a branch of, when it does. */
   branch?: Branch;
+  /** How many arguments are written: `new Queue('emails')` passes no options at all. */
+  argumentCount: number;
+  /** BullMQ `new Worker(q, processor)`: the long-running work the processor does in this file (`spawn` of child_process, a `for await` loop). */
+  longWork?: string;
+  /** The module binding the result is stored in: `running.set(id, child)` with `const child = spawn(…)`. */
+  storedIn?: string;
   /** The method called on the result right away: `multer().none()` → `none`. */
   calledMember?: string;
 }
@@ -247,7 +253,40 @@ export interface SourceFileFacts {
   moduleSpecifiers: string[];
   /** The scanned files those specifiers resolve to (relative ones only), filled by the join. */
   localImports: string[];
+  /** Receivers of `.on('error' | 'close' | 'end', …)` as written (`db`, `this.connection`): connections whose failure the code handles. */
+  failureListeners: string[];
+  /** Module-level values made of random bytes at load: `const JWT_SECRET = randomBytes(32).toString('hex')`. */
+  generatedKeys: GeneratedKey[];
+  /** Arguments passed where a stable key, secret or IV belongs: `jwt.sign(payload, KEY)`, `session({ secret })`. */
+  keySinks: KeySink[];
   embeddedDatabases: EmbeddedDatabase[];
+}
+
+/** A random value written where a module binding (or a property of one) is declared. */
+export interface GeneratedKey extends Span {
+  /** The module binding it initialises. */
+  binding: string;
+  /** `jwt.secret` for `const config = { jwt: { secret: randomBytes(32) } }`. */
+  path?: string;
+  /** The generating call as written: `crypto.randomBytes(32)`. */
+  source: string;
+  /** `process.env.JWT_SECRET || randomBytes(32)…`: the variable whose absence lets the random value in. */
+  envFallback?: string;
+}
+
+/** What a key passed to a sink protects: signed tokens, signed cookies, encrypted data, MACs. */
+export type KeyPurpose = 'token' | 'cookie' | 'cipher' | 'hmac';
+
+/** An argument passed as a key, secret or IV. */
+export interface KeySink extends Site {
+  /** The API as called: `jwt.sign`, `createCipheriv`, `express-session \`secret\``. */
+  api: string;
+  purpose: KeyPurpose;
+  role: 'key' | 'iv';
+  /** The argument as written (cut at 200 characters). */
+  text: string;
+  /** The argument is itself random (inline, or a local const): `session({ secret: randomBytes(32).toString('hex') })`. */
+  generated?: { source: string; envFallback?: string };
 }
 
 /** A Prisma schema whose datasource is SQLite, at its `provider` line. */

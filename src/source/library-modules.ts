@@ -12,6 +12,10 @@ export const LIBRARY_MODULES: ReadonlySet<string> = new Set([
   'winston', 'winston-daily-rotate-file', 'pino', 'rotating-file-stream', 'bunyan', 'log4js',
   // no-graceful-shutdown
   'bullmq', '@godaddy/terminus', 'http-terminator', 'lightship', 'http-graceful-shutdown', 'stoppable', 'close-with-grace',
+  // single-connection
+  'mysql', 'mysql2', 'mysql2/promise', 'pg', 'amqplib', 'amqplib/callback_api',
+  // worker-config
+  'bull', 'bee-queue', 'child_process', 'node:child_process', 'execa',
   // unbounded-body
   'express', 'body-parser', 'multer', 'fastify',
 ]);

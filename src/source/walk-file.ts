@@ -9,6 +9,8 @@ import type {
   EmbeddedDatabase,
   EnvRead,
   EnvSchemaParse,
+  GeneratedKey,
+  KeySink,
   LibraryCall,
   Listen,
   FsCall,
@@ -21,6 +23,7 @@ import type {
 } from './app-model.js';
 import type { Span } from '../findings.js';
 import { hostOption, parseClientUrl, valueSource } from './connections.js';
+import { declaredKeys, generatedArgument, isStableArgument, mayBeSink, sinkArguments, type Lookup } from './crypto-keys.js';
 import { recogniseEmbeddedDatabase } from './embedded-databases.js';
 import { envContext } from './env-reads.js';
 import { enclosingBranch } from './branches.js';
@@ -31,6 +34,7 @@ import { initializerKind, isReadonlyDeclaration } from './initializers.js';
 import { isRecordedLibrary } from './library-modules.js';
 import { classifyUse, confirmMutation, type Use } from './mutations.js';
 import { foldPath, type PathScope } from './path-roots.js';
+import { processorLongWork, promisifiedImport, storedValues } from './queue-workers.js';
 import { ScopeStack, type CallContext, type ClassEntry, type FunctionInfo } from './scopes.js';
 import {
   climbWrappers,
@@ -142,6 +146,9 @@ function handlerContext(label: string): Context {
   return { time: 'runtime', label: { handlers: [{ name: label }] } };
 }
 
+/** Events a connection emits when its peer fails or goes away. */
+const FAILURE_EVENTS = new Set(['error', 'close', 'end']);
+
 const INIT: Context = { time: 'init' };
 const RUNTIME: Context = { time: 'runtime' };
 
@@ -186,7 +193,7 @@ class FileWalker {
     private readonly sourceFile: ts.SourceFile,
     private readonly file: string,
   ) {
-    this.facts = { path: file, bindings: [], fsCalls: [], envReads: [], connections: [], envSchemas: [], envSchemaParses: [], listens: [], routes: [], libraryCalls: [], signalHandlers: [], moduleSpecifiers: [], localImports: [], embeddedDatabases: [] };
+    this.facts = { path: file, bindings: [], fsCalls: [], envReads: [], connections: [], envSchemas: [], envSchemaParses: [], listens: [], routes: [], libraryCalls: [], signalHandlers: [], moduleSpecifiers: [], localImports: [], failureListeners: [], generatedKeys: [], keySinks: [], embeddedDatabases: [] };
     this.current = sourceFile;
     this.lineStarts = sourceFile.getLineStarts();
   }
@@ -332,6 +339,7 @@ class FileWalker {
       }
       case K.BinaryExpression:
         this.onCommonJsExport(node as ts.BinaryExpression);
+        this.recordStoredChild(node as ts.BinaryExpression);
         ts.forEachChild(node, this.visit);
         return;
       case K.LabeledStatement:
@@ -485,6 +493,8 @@ class FileWalker {
     if (declaration.name.kind !== K.Identifier) this.visit(declaration.name);
     if (initializer === undefined || bare === undefined) return;
     if (this.scopes.depth === 1 && declaration.name.kind === K.Identifier) this.recordEnvSchema(declaration.name.text, initializer);
+    if (this.scopes.depth === 1) this.recordGeneratedKeys(declaration);
+    if (this.scopes.depth === 1 && declaration.name.kind === K.Identifier) this.recordPromisified(declaration.name.text, bare);
     if (this.scopes.depth === 1 && declaration.name.kind === K.Identifier) {
       const entry = this.scopes.moduleEntry(declaration.name.text);
       if (entry?.kind === 'binding' && entry.fn !== undefined) {
@@ -506,6 +516,8 @@ class FileWalker {
   private onCall(call: ts.CallExpression): void {
     this.recordLibraryCall(call, false);
     this.recordEmbeddedDatabase(call);
+    this.recordKeySinks(call);
+    this.recordStoredChild(call);
     this.recordSignalHandler(call);
     this.recordListen(call);
     const route = routeRegistration(call);
@@ -579,7 +591,12 @@ class FileWalker {
   }
 
   private onNew(expression: ts.NewExpression): void {
-    this.recordLibraryCall(expression, true);
+    const library = this.recordLibraryCall(expression, true);
+    if (library?.module === 'bullmq' && (library.imported === 'Worker' || library.member === 'Worker')) {
+      const work = processorLongWork(expression, this.lookup, this.sourceFile);
+      if (work !== undefined) library.longWork = work;
+    }
+    this.recordKeySinks(expression);
     this.recordEmbeddedDatabase(expression);
     const label = newHandlerLabel(expression, this.constantString);
     // `new Worker(IMPORT_QUEUE, …)` with the queue name imported: the processor runs in a stand-in
@@ -828,32 +845,41 @@ class FileWalker {
   }
 
   /** `process.on('SIGTERM', shutdown)`, `process.once('SIGINT', …)`. */
+  /** `process.on('SIGTERM', …)`, and `db.on('error', …)` on anything else (see `failureListeners`). */
   private recordSignalHandler(call: ts.CallExpression): void {
     const callee = call.expression;
     if (callee.kind !== K.PropertyAccessExpression) return;
     const method = (callee as ts.PropertyAccessExpression).name.text;
     if (method !== 'on' && method !== 'once' && method !== 'addListener' && method !== 'prependListener') return;
-    if (dottedName((callee as ts.PropertyAccessExpression).expression) !== 'process') return;
-    const signal = stringValue(call.arguments[0]);
-    if (signal === undefined || !signal.startsWith('SIG')) return;
-    this.facts.signalHandlers.push({ ...this.span(call), time: this.context.time, signal });
+    const event = stringValue(call.arguments[0]);
+    if (event === undefined) return;
+    const receiver = dottedName((callee as ts.PropertyAccessExpression).expression);
+    if (receiver !== 'process') {
+      if (receiver !== undefined && FAILURE_EVENTS.has(event) && !this.facts.failureListeners.includes(receiver)) this.facts.failureListeners.push(receiver);
+      return;
+    }
+    if (!event.startsWith('SIG')) return;
+    this.facts.signalHandlers.push({ ...this.span(call), time: this.context.time, signal: event });
   }
 
   /** `session({ secret })`, `new session.MemoryStore()`, `rateLimit({ windowMs })` with the callee imported from a package. */
-  private recordLibraryCall(call: ts.CallExpression | ts.NewExpression, isNew: boolean): void {
+  private recordLibraryCall(call: ts.CallExpression | ts.NewExpression, isNew: boolean): LibraryCall | undefined {
     // `session(…)`, `session.MemoryStore`, `winston.transports.File`: the leftmost name is the import.
     // Most calls are not of an import: find the leftmost name and test it before building anything.
     const callee = skipWrappers(call.expression);
     let leftmost: ts.Expression = callee;
     while (leftmost.kind === K.PropertyAccessExpression) leftmost = (leftmost as ts.PropertyAccessExpression).expression;
-    if (leftmost.kind !== K.Identifier || !this.interesting.has((leftmost as ts.Identifier).text)) return;
-    const entry = this.scopes.lookup((leftmost as ts.Identifier).text);
-    if (entry?.kind !== 'import' || !isRecordedLibrary(entry.module)) return;
+    if (leftmost.kind !== K.Identifier || !this.interesting.has((leftmost as ts.Identifier).text)) return undefined;
+    const found = this.scopes.lookup((leftmost as ts.Identifier).text);
+    // `const execAsync = promisify(exec)`: its calls are calls of `exec`.
+    const entry = found?.kind === 'binding' ? this.promisified.get(found.binding) : found;
+    if (entry?.kind !== 'import' || !isRecordedLibrary(entry.module)) return undefined;
     const members = dottedName(callee)?.split('.').slice(1) ?? [];
     const site = this.site(call) as LibraryCall;
     site.module = entry.module;
     site.imported = entry.name;
     site.isNew = isNew;
+    site.argumentCount = call.arguments?.length ?? 0;
     if (members.length > 0) site.member = members.join('.');
     const firstString = call.arguments?.[0] === undefined ? undefined : stringValue(skipWrappers(call.arguments[0]));
     if (firstString !== undefined) site.firstArgument = firstString;
@@ -867,15 +893,22 @@ class FileWalker {
     if (options !== undefined) {
       const values: Record<string, string> = {};
       for (const property of options.properties) {
+        if (property.kind === K.SpreadAssignment) values['...'] = nodeText(property.expression, this.sourceFile).slice(0, 200);
         const name = property.name === undefined ? undefined : property.name.kind === K.Identifier ? property.name.text : stringValue(property.name);
         if (name === undefined) continue;
         values[name] = property.kind === K.PropertyAssignment ? nodeText(property.initializer, this.sourceFile).slice(0, 200) : name;
       }
       site.options = values;
     }
-    const outer = climbWrappers(call);
+    // `const conn = await amqp.connect(url)` and `client = new Client()` assign the result too.
+    let outer = climbWrappers(call);
+    if (outer.parent?.kind === K.AwaitExpression) outer = climbWrappers(outer.parent);
     const parent = outer.parent;
     if (parent?.kind === K.VariableDeclaration && (parent as ts.VariableDeclaration).name.kind === K.Identifier) site.assignedTo = ((parent as ts.VariableDeclaration).name as ts.Identifier).text;
+    if (parent?.kind === K.BinaryExpression && (parent as ts.BinaryExpression).operatorToken.kind === K.EqualsToken && (parent as ts.BinaryExpression).right === outer) {
+      const target = dottedName((parent as ts.BinaryExpression).left);
+      if (target !== undefined) site.assignedTo = target;
+    }
     if (parent?.kind === K.PropertyAssignment && (parent as ts.PropertyAssignment).name.kind === K.Identifier) site.passedAs = ((parent as ts.PropertyAssignment).name as ts.Identifier).text;
     if (parent?.kind === K.PropertyAccessExpression && (parent as ts.PropertyAccessExpression).expression === outer) site.calledMember = (parent as ts.PropertyAccessExpression).name.text;
     const constText = (name: string): string | undefined => {
@@ -884,7 +917,79 @@ class FileWalker {
     };
     const branch = enclosingBranch(call, this.sourceFile, constText);
     if (branch !== undefined) site.branch = branch;
+    const storedIn = this.pendingStores.get(call);
+    if (storedIn !== undefined) site.storedIn = storedIn;
+    this.libraryCallSites.set(call, site);
     this.facts.libraryCalls.push(site);
+    return site;
+  }
+
+  // ---- keys and child processes --------------------------------------------------------------
+
+  /** Scope lookups for the extractors in crypto-keys.ts and queue-workers.ts. */
+  private readonly lookup: Lookup = (name) => this.scopes.lookup(name);
+  /** Library calls by node, so a later `running.set(id, child)` finds the call `child` holds. */
+  private readonly libraryCallSites = new Map<ts.Node, LibraryCall>();
+  /** `running.set(id, spawn(…))`: the call is recorded after the `set`, so the binding waits here. */
+  private readonly pendingStores = new Map<ts.Node, string>();
+
+  /** Module bindings holding a promisified library function, as the import they stand for. */
+  private readonly promisified = new Map<ModuleBinding, { kind: 'import'; module: string; name: string }>();
+
+  /** `const execAsync = promisify(exec)`, `util.promisify(cp.execFile)`. */
+  private recordPromisified(name: string, initializer: ts.Expression): void {
+    const target = promisifiedImport(initializer, this.lookup);
+    const entry = target === undefined ? undefined : this.scopes.moduleEntry(name);
+    if (target !== undefined && entry?.kind === 'binding') this.promisified.set(entry.binding, { kind: 'import', ...target });
+  }
+
+  /** `const JWT_SECRET = randomBytes(32).toString('hex')` at module level. */
+  private recordGeneratedKeys(declaration: ts.VariableDeclaration): void {
+    for (const key of declaredKeys(declaration, this.lookup, this.sourceFile)) {
+      const generated = this.span(key.node) as GeneratedKey;
+      generated.binding = key.binding;
+      if (key.path !== undefined) generated.path = key.path;
+      generated.source = key.source;
+      if (key.envFallback !== undefined) generated.envFallback = key.envFallback;
+      this.facts.generatedKeys.push(generated);
+    }
+  }
+
+  /** `jwt.sign(payload, KEY)`, `session({ secret })`, `createCipheriv(alg, key, iv)`: the arguments passed as keys. */
+  private recordKeySinks(call: ts.CallExpression | ts.NewExpression): void {
+    if (!mayBeSink(call, this.interesting)) return;
+    for (const sink of sinkArguments(call, this.lookup)) {
+      if (isStableArgument(sink.node, this.lookup)) continue;
+      const site = this.site(sink.node) as KeySink;
+      site.api = sink.api;
+      site.purpose = sink.purpose;
+      site.role = sink.role;
+      site.text = nodeText(sink.node, this.sourceFile).slice(0, 200);
+      const generated = generatedArgument(sink.node, this.lookup, this.sourceFile);
+      if (generated !== undefined) site.generated = generated.envFallback === undefined ? { source: generated.source } : { source: generated.source, envFallback: generated.envFallback };
+      this.facts.keySinks.push(site);
+    }
+  }
+
+  /** `running.set(id, child)` with `child` a library call's result, into a module binding: the call's `storedIn`. */
+  private recordStoredChild(node: ts.CallExpression | ts.BinaryExpression): void {
+    if (this.context === INIT) return;
+    const stored = storedValues(node);
+    const binding = stored === undefined ? undefined : this.moduleBindingOf(stored.container);
+    if (stored === undefined || binding === undefined) return;
+    for (const value of stored.values) {
+      let source: ts.Expression | undefined = value;
+      if (value.kind === K.Identifier) {
+        const entry = this.scopes.lookup((value as ts.Identifier).text);
+        source = entry?.kind === 'local' && entry.init !== undefined ? entry.init : undefined;
+      }
+      if (source === undefined) continue;
+      let call = skipWrappers(source);
+      if (call.kind === K.AwaitExpression) call = skipWrappers((call as ts.AwaitExpression).expression);
+      const site = this.libraryCallSites.get(call);
+      if (site !== undefined) site.storedIn ??= binding.name;
+      else this.pendingStores.set(call, binding.name);
+    }
   }
 
   /** `new Database('data/app.db')`, `JSONFilePreset('db.json', {})`: a database in a local file. */
