@@ -257,6 +257,32 @@ describe('handlers across files', () => {
     expect(seen.mutations[0]!.handlers).toEqual([{ name: 'POST /mark', via: ['mark'] }]);
   });
 
+  it('labels Fastify and hapi route objects, the handler in Fastify options, and records their paths and prefixes', () => {
+    const { app } = model({
+      'src/server.ts': [
+        "import Fastify from 'fastify';",
+        'const seen = new Map();',
+        'const app = Fastify();',
+        "app.route({ method: 'POST', url: '/a', preHandler: async (req) => { seen.set('pre', 1); }, handler: async (req) => { seen.set(req.ip, 1); } });",
+        "app.get('/b', { schema: {}, handler(req) { seen.delete(req.ip); } });",
+        "server.route([{ method: 'GET', path: '/c/{id}', handler: () => seen.get('x') }, { method: ['PUT', 'PATCH'], path: '/d', options: { handler: (r) => seen.set(r, 2) } }]);",
+        "app.register(plugin, { prefix: '/v1' });",
+        "server.register(plugin, { routes: { prefix: '/v2' } });",
+        "router.route('/e').get(onlyExpress);",
+      ].join('\n'),
+    });
+    expect(labels(binding(app, 'src/server.ts', 'seen'))).toEqual([
+      'write src/server.ts:4 runtime POST /a',
+      'write src/server.ts:4 runtime POST /a',
+      'write src/server.ts:5 runtime GET /b',
+      'write src/server.ts:6 runtime PUT|PATCH /d',
+      'read src/server.ts:6 runtime GET /c/:id',
+    ]);
+    expect(file(app, 'src/server.ts').routes.map((route) => `${route.line} ${route.method} ${route.path}`)).toEqual([
+      '4 POST /a', '5 GET /b', '6 GET /c/:id', '6 PUT /d', '6 PATCH /d', '7 USE /v1', '8 USE /v2', '9 GET /e',
+    ]);
+  });
+
   it('follows two cross-file hops, sorts several handlers, and keeps same-file labels plain', () => {
     const { app } = model({
       'src/store.ts': 'const cache = new Map();\nexport function put(k: string) { cache.set(k, 1); }\n',
@@ -562,6 +588,50 @@ describe('files', () => {
       'packages/api/src/bad.ts packages/api',
       'packages/api/src/ok.ts packages/api',
       'tools/a.ts .',
+    ]);
+  });
+});
+
+describe('timers', () => {
+  it('folds delays through literals, products and constants, and marks stores, dates and bounding timeouts', () => {
+    const { app } = model({
+      'timers.ts': [
+        "import { setTimeout as sleep } from 'node:timers/promises';",
+        'const MINUTE = 60_000;',
+        'const HOLD = 15 * MINUTE;',
+        'const timers = new Map();',
+        "app.post('/a', (req, res) => {",
+        '  setTimeout(() => expire(req.body.id), HOLD);',
+        '  timers.set(req.body.id, setTimeout(expire, req.body.ms));',
+        '  const handle = setInterval(() => poll(), 2 * 60 * 60 * 1000);',
+        '  timers.set(req.body.id, handle);',
+        '  setTimeout(() => remind(), req.body.at.getTime() - Date.now());',
+        '  setTimeout(() => controller.abort(), 90_000);',
+        '  setTimeout(() => log(), 90_000).unref();',
+        '  await new Promise((done) => setTimeout(done, 90_000));',
+        '  await sleep(90_000);',
+        '});',
+        'function setTimeoutLocal() { const setTimeout = (f: () => void) => f(); setTimeout(() => 1); }',
+      ].join('\n'),
+    });
+    const timers = file(app, 'timers.ts').timers.map((timer) => ({
+      line: timer.line,
+      api: timer.api,
+      ms: timer.delayMs,
+      date: timer.delayFromDate,
+      callback: timer.callback,
+      stored: timer.storedIn,
+      bounded: timer.bounded,
+      handler: handlerText(timer),
+    }));
+    expect(timers).toEqual([
+      { line: 6, api: 'setTimeout', ms: 900_000, date: undefined, callback: 'expire()', stored: undefined, bounded: undefined, handler: 'POST /a' },
+      { line: 7, api: 'setTimeout', ms: undefined, date: undefined, callback: 'expire()', stored: 'timers', bounded: undefined, handler: 'POST /a' },
+      { line: 8, api: 'setInterval', ms: 7_200_000, date: undefined, callback: 'poll()', stored: 'timers', bounded: undefined, handler: 'POST /a' },
+      { line: 10, api: 'setTimeout', ms: undefined, date: true, callback: 'remind()', stored: undefined, bounded: undefined, handler: 'POST /a' },
+      { line: 11, api: 'setTimeout', ms: 90_000, date: undefined, callback: 'controller.abort()', stored: undefined, bounded: true, handler: 'POST /a' },
+      { line: 12, api: 'setTimeout', ms: 90_000, date: undefined, callback: 'log()', stored: undefined, bounded: true, handler: 'POST /a' },
+      { line: 13, api: 'setTimeout', ms: 90_000, date: undefined, callback: 'done()', stored: undefined, bounded: true, handler: 'POST /a' },
     ]);
   });
 });

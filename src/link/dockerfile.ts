@@ -27,6 +27,9 @@ export interface DockerImage {
   command: readonly string[];
   /** `ENTRYPOINT` alone: what a container's `args` are appended to. */
   entrypoint: readonly string[];
+  /** The lines of the `ENTRYPOINT` and `CMD` that apply (the last of each in the final stage's lineage). */
+  entrypointLine?: number;
+  cmdLine?: number;
   /** The last `WORKDIR` of the final stage. */
   workdir?: string;
   copies: readonly DockerfileCopy[];
@@ -57,6 +60,8 @@ export function readDockerfile(file: string, text: string): { image?: DockerImag
   const env = new Map<string, DockerfileEnv>();
   let entrypoint: string[] = [];
   let cmd: string[] = [];
+  let entrypointLine: number | undefined;
+  let cmdLine: number | undefined;
   let workdir: string | undefined;
   const copies: DockerfileCopy[] = [];
   for (const stage of lineage) {
@@ -71,10 +76,15 @@ export function readDockerfile(file: string, text: string): { image?: DockerImag
           break;
         case 'ENTRYPOINT':
           entrypoint = commandWords(instruction);
-          if (!cmdSetHere) cmd = [];
+          entrypointLine = line;
+          if (!cmdSetHere) {
+            cmd = [];
+            cmdLine = undefined;
+          }
           break;
         case 'CMD':
           cmd = commandWords(instruction);
+          cmdLine = line;
           cmdSetHere = true;
           break;
         case 'WORKDIR': {
@@ -103,6 +113,8 @@ export function readDockerfile(file: string, text: string): { image?: DockerImag
       env,
       command: [...entrypoint, ...cmd],
       entrypoint,
+      ...(entrypointLine === undefined ? {} : { entrypointLine }),
+      ...(cmdLine === undefined ? {} : { cmdLine }),
       ...(workdir === undefined ? {} : { workdir }),
       copies,
     },
@@ -126,6 +138,22 @@ function splitStages(instructions: Instruction[]): Stage[] {
 /** `CMD ["node", "dist/server.js"]` or `CMD node dist/server.js` → `['node', 'dist/server.js']`. */
 function commandWords(instruction: Instruction): string[] {
   const json = instruction instanceof JSONInstruction ? instruction.getJSONStrings() : [];
-  if (json.length > 0) return json.map((word) => word.getJSONValue());
+  if (json.length > 0) return jsonWords(instruction) ?? json.map((word) => word.getJSONValue());
   return instruction.getArguments().map((argument) => argument.getValue());
+}
+
+/**
+ * The exec form read as JSON: dockerfile-ast's `getJSONValue()` drops the spaces inside a string
+ * (`"npm run migrate && npm start"` comes back as `npmrunmigrate&&npmstart`), which a `sh -c`
+ * command needs. Undefined when the text is not plain JSON (a line continuation inside it).
+ */
+function jsonWords(instruction: Instruction): string[] | undefined {
+  const raw = instruction.getRawArgumentsContent();
+  if (raw === null) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(raw.slice(0, raw.lastIndexOf(']') + 1));
+    return Array.isArray(parsed) && parsed.every((word) => typeof word === 'string') ? (parsed as string[]) : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -1,6 +1,7 @@
 // HTTP probes whose path no route of the code serves: the kubelet gets a 404, which fails the probe.
 // Judged only where the route table is known: Express-style `app.get('/x')`/`router.route('/x')`
-// registrations, with no mount point, wildcard or unread framework that could serve the path.
+// registrations, Fastify and hapi route objects (`route({ method, url | path, handler })`), with no
+// mount point (`app.use('/x', …)`, a plugin `prefix`), wildcard or unread framework that could serve the path.
 import { distance } from 'fastest-levenshtein';
 import { perSite } from '../link/describe.js';
 import { valueAt } from '../manifests/plain-data.js';
@@ -14,16 +15,19 @@ const PROBES = {
 } as const;
 /** Methods a GET probe can be served by. */
 const SERVING = new Set(['GET', 'ALL', 'HEAD']);
-/** Frameworks whose routes are declared in ways this reader does not collect (decorators, route objects, file-system routing). */
-const UNREAD_FRAMEWORKS = /^(?:@nestjs\/|@hapi\/hapi$|next$|nuxt$|@remix-run\/|@trpc\/server|@apollo\/server$|apollo-server|graphql-yoga$|@fastify\/autoload$)/;
+/** Frameworks whose routes are declared in ways this reader does not collect (decorators, file-system routing). */
+const UNREAD_FRAMEWORKS = /^(?:@nestjs\/|next$|nuxt$|@remix-run\/|@trpc\/server|@apollo\/server$|apollo-server|graphql-yoga$|@fastify\/autoload$)/;
 
 /** `/jobs/:id` or `*` as a pattern for one concrete path; a regular-expression route may serve anything. */
 function routePattern(path: string): RegExp {
   if (path.includes('(')) return /.*/;
   const escape = (text: string): string => text.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
+  // `/:id` is one segment; `/:id?` (Express, and hapi's `{id?}`) may also be absent.
   const body = path
     .split('*')
-    .map((part) => part.split(/:[A-Za-z_][A-Za-z0-9_]*\??/).map(escape).join('[^/]+'))
+    .map((part) => part.split(/(\/:[A-Za-z_][A-Za-z0-9_]*\?|:[A-Za-z_][A-Za-z0-9_]*)/)
+      .map((piece, index) => (index % 2 === 0 ? escape(piece) : piece.endsWith('?') ? '(?:/[^/]+)?' : '[^/]+'))
+      .join(''))
     .join('.*');
   return new RegExp(`^${body}/?$`);
 }

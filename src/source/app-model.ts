@@ -84,7 +84,17 @@ export interface ModuleBinding {
   /** Mutation sites, in this file and in files that import the binding. */
   mutations: MutationSite[];
   /** Reads of the binding outside its declaration, in this file and in importers. */
-  reads: Site[];
+  reads: ReadSite[];
+}
+
+/** A read of a module binding, with what the code does with it when a rule asks (binding-uses.ts). */
+export interface ReadSite extends Site {
+  /** The method called on the binding: `cache.del(key)` → `del`, `mutex.runExclusive(…)` → `runExclusive`. */
+  method?: string;
+  /** `if (isExporting) return …`: the binding is the whole test of an `if` that leaves (return or throw). */
+  exitGuard?: true;
+  /** `mutex.runExclusive(() => client ??= connect())`: the callback only fills a variable that is unset. */
+  lazyInit?: true;
 }
 
 /** Where a filesystem path points, folded from template strings, `path.join`/`resolve` and concatenation. */
@@ -145,11 +155,32 @@ export interface Connection extends Site {
   text: string;
 }
 
+/**
+ * The interface a `listen` call binds, as written: `absent` (no host given), a literal
+ * (`'127.0.0.1'`), a variable with its literal fallback (`process.env.HOST ?? '0.0.0.0'`), or an
+ * expression this reader does not follow (a parameter, a conditional, a unix socket path).
+ */
+export type ListenHost =
+  | { kind: 'absent' }
+  | { kind: 'literal'; value: string }
+  | { kind: 'env'; name: string; fallback?: string }
+  | { kind: 'other' };
+
 /** `app.listen(port)`, `server.listen({ port })`: where the process accepts connections. */
 export interface Listen extends Site {
   /** The literal port, or the fallback used when `portEnv` is unset. */
   port?: number;
   portEnv?: string;
+  /** The host argument or `host` option. */
+  host: ListenHost;
+  /** Where the host is written, when it is. */
+  hostLocation?: Span;
+  /**
+   * The receiver is a Fastify instance: `fastify()`/`Fastify()` from the `fastify` module (resolved
+   * by import, never by local name), or a Nest app created over `new FastifyAdapter()`. Fastify
+   * binds loopback when no host is given.
+   */
+  fastify?: boolean;
 }
 
 /** A route the code registers (`GET /healthz`), or a mount point (`USE /api`) that serves everything under it. */
@@ -199,8 +230,33 @@ export interface LibraryCall extends Site {
   longWork?: string;
   /** The module binding the result is stored in: `running.set(id, child)` with `const child = spawn(…)`. */
   storedIn?: string;
+  /** `assignedTo` is a module-level binding (`const cache = new NodeCache()` at the top of a file), shared by every request. */
+  moduleLevel?: true;
   /** The method called on the result right away: `multer().none()` → `none`. */
   calledMember?: string;
+}
+
+/**
+ * `setTimeout(fn, ms)` (global, `timers`, or `timers/promises`' `setTimeout(ms)`) and
+ * `setInterval`, with the delay folded where the code spells it out (timers.ts).
+ */
+export interface TimerCall extends Site {
+  api: 'setTimeout' | 'setInterval';
+  /** The delay in milliseconds, folded from literals, products and constants: `15 * 60 * 1000` → 900000. */
+  delayMs?: number;
+  /** The delay is computed from a date: `expiresAt.getTime() - Date.now()`. */
+  delayFromDate?: true;
+  /** The delay as written, for messages. */
+  delayText?: string;
+  /** What the timer runs, when it is a named call: `expireReservation()`. */
+  callback?: string;
+  /** The collection the timer handle is kept in: `timers.set(id, setTimeout(…))`, `timers[id] = setTimeout(…)`. */
+  storedIn?: string;
+  /**
+   * `.unref()`ed, a callback that only rejects, resolves or aborts, or a `timers/promises` sleep:
+   * a timeout bounding the work in flight, not work of its own.
+   */
+  bounded?: true;
 }
 
 /** A key of an env schema (`DATABASE_URL: z.string()`); required unless `.optional()`, `.default()`… */
@@ -221,6 +277,25 @@ export interface EnvSchema {
 export interface EnvSchemaParse extends Site {
   /** The identifier parsed: a schema of this file, or one imported under that name. */
   schema: string;
+}
+
+/**
+ * `process.on('SIGTERM', handler)`, with what the handler does when its function can be read
+ * (inline, or a module-level function of the file, following one call into the file's own functions).
+ */
+export interface SignalHandler extends Site {
+  signal: string;
+  /** The handler was read; the fields below are undefined otherwise. */
+  read?: boolean;
+  /** Calls `process.exit()`. */
+  exits?: boolean;
+  /** Calls something that may close or drain (anything but logging, timers and `process.exit`). */
+  closes?: boolean;
+  /** Calls `.close()` before any delay: the server stops accepting as soon as SIGTERM arrives. */
+  closesAtOnce?: boolean;
+  /** `setTimeout(() => process.exit(1), 30000)`: the forced exit's delay in milliseconds, and where. */
+  forceExitMs?: number;
+  forceExitLocation?: Span;
 }
 
 /** A database the code keeps in a local file: SQLite, lowdb, NeDB, LevelDB, node-json-db (in-memory ones are not recorded). */
@@ -248,7 +323,7 @@ export interface SourceFileFacts {
   routes: Route[];
   libraryCalls: LibraryCall[];
   /** `process.on('SIGTERM', …)` and the like: the signals the file handles. */
-  signalHandlers: (Site & { signal: string })[];
+  signalHandlers: SignalHandler[];
   /** Every module specifier the file imports, requires or re-exports, as written. */
   moduleSpecifiers: string[];
   /** The scanned files those specifiers resolve to (relative ones only), filled by the join. */
@@ -259,6 +334,8 @@ export interface SourceFileFacts {
   generatedKeys: GeneratedKey[];
   /** Arguments passed where a stable key, secret or IV belongs: `jwt.sign(payload, KEY)`, `session({ secret })`. */
   keySinks: KeySink[];
+  /** `setTimeout`/`setInterval` calls. */
+  timers: TimerCall[];
   embeddedDatabases: EmbeddedDatabase[];
 }
 

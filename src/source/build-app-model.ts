@@ -58,6 +58,7 @@ export function buildAppModel(input: BuildAppModelInput): { app: AppModel; error
   attachCrossFileUses(walks, sources);
   attachCrossFileCalls(walks, sources);
   nameImportedQueues(walks, sources);
+  foldImportedDelays(walks, sources);
   for (const walk of walks.values()) resolveFunctions(walk.functions);
   nameUploadRoutes(walks, sources);
   const files: SourceFileFacts[] = [...walks.values()].map((walk) => walk.facts);
@@ -200,6 +201,17 @@ function nameImportedQueues(walks: Map<string, FileWalk>, sources: ReadonlySet<s
       const target = resolveRelativeSpecifier(file, pending.specifier, sources);
       const queue = target === undefined ? undefined : findExported(target, pending.name, walks, sources, stringExport);
       if (queue !== undefined) pending.fn.handlerLabels[0] = workerLabel(queue);
+    }
+  }
+}
+
+/** `setTimeout(expire, HOLD_MS)` with `export const HOLD_MS = 15 * 60 * 1000` elsewhere: the delay is known. */
+function foldImportedDelays(walks: Map<string, FileWalk>, sources: ReadonlySet<string>): void {
+  for (const [file, walk] of walks) {
+    for (const { timer, specifier, name } of walk.delays.imported) {
+      const target = resolveRelativeSpecifier(file, specifier, sources);
+      const ms = target === undefined ? undefined : findExported(target, name, walks, sources, (exporter, exportName) => exporter.delays.exported.get(exportName));
+      if (ms !== undefined) timer.delayMs = ms;
     }
   }
 }

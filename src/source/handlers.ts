@@ -159,8 +159,81 @@ function hasFunctionArgument(call: ts.CallExpression, from: number): boolean {
   for (let index = from; index < call.arguments.length; index++) {
     const argument = call.arguments[index]!;
     if (isFunctionLike(argument) || argument.kind === K.Identifier || argument.kind === K.CallExpression) return true;
+    // Fastify's shorthand with the handler in the options: `fastify.get('/x', { schema, handler })`.
+    if (argument.kind === K.ObjectLiteralExpression && (argument as ts.ObjectLiteralExpression).properties.some((property) => property.name?.kind === K.Identifier && property.name.text === 'handler')) return true;
   }
   return false;
+}
+
+/** A route object registered by `route()`: its label, and the routes it serves. */
+export interface RouteObject {
+  object: ts.ObjectLiteralExpression;
+  label: string;
+  routes: { method: string; path: string }[];
+}
+
+/**
+ * Fastify `fastify.route({ method: 'GET', url: '/x', handler })`, hapi `server.route({ method,
+ * path, handler })` and `server.route([{ … }, { … }])`. Express's `router.route('/x')` takes a
+ * path, not an object, and is read by `routedPath`.
+ */
+export function routeObjects(call: ts.CallExpression): RouteObject[] | undefined {
+  const callee = skipWrappers(call.expression);
+  if (callee.kind !== K.PropertyAccessExpression || (callee as ts.PropertyAccessExpression).name.text !== 'route') return undefined;
+  const argument = call.arguments[0] === undefined ? undefined : skipWrappers(call.arguments[0]);
+  const candidates = argument?.kind === K.ObjectLiteralExpression ? [argument]
+    : argument?.kind === K.ArrayLiteralExpression ? (argument as ts.ArrayLiteralExpression).elements.map(skipWrappers)
+      : [];
+  const found: RouteObject[] = [];
+  for (const candidate of candidates) {
+    if (candidate.kind !== K.ObjectLiteralExpression) continue;
+    const object = candidate as ts.ObjectLiteralExpression;
+    const methods = routeMethods(propertyNamed(object, 'method'));
+    const path = stringValue(propertyNamed(object, 'url') ?? propertyNamed(object, 'path'));
+    if (methods === undefined || path === undefined || !path.startsWith('/')) continue;
+    const normalised = hapiPath(path);
+    found.push({ object, label: `${methods.join('|')} ${normalised}`, routes: methods.map((method) => ({ method, path: normalised })) });
+  }
+  return found.length === 0 ? undefined : found;
+}
+
+/**
+ * `fastify.register(routes, { prefix: '/api' })`, hapi `server.register(plugin, { routes: { prefix } })`:
+ * the plugin's routes are relative to the prefix, so the prefix is a mount point (`USE /api`).
+ */
+export function pluginMount(call: ts.CallExpression): string | undefined {
+  const callee = skipWrappers(call.expression);
+  if (callee.kind !== K.PropertyAccessExpression || (callee as ts.PropertyAccessExpression).name.text !== 'register') return undefined;
+  const options = call.arguments[1] === undefined ? undefined : skipWrappers(call.arguments[1]);
+  if (options?.kind !== K.ObjectLiteralExpression) return undefined;
+  const routes = propertyNamed(options as ts.ObjectLiteralExpression, 'routes');
+  const holder = routes !== undefined && skipWrappers(routes).kind === K.ObjectLiteralExpression ? (skipWrappers(routes) as ts.ObjectLiteralExpression) : (options as ts.ObjectLiteralExpression);
+  const prefix = stringValue(propertyNamed(holder, 'prefix'));
+  return prefix !== undefined && prefix.startsWith('/') ? prefix : undefined;
+}
+
+/** `'GET'`, `['GET', 'HEAD']`, hapi's `'*'` (every method). */
+function routeMethods(node: ts.Expression | undefined): string[] | undefined {
+  if (node === undefined) return undefined;
+  const bare = skipWrappers(node);
+  const values = bare.kind === K.ArrayLiteralExpression ? (bare as ts.ArrayLiteralExpression).elements.map((element) => stringValue(element)) : [stringValue(bare)];
+  if (values.length === 0 || values.some((value) => value === undefined)) return undefined;
+  return values.map((value) => (value === '*' ? 'ALL' : value!.toUpperCase()));
+}
+
+/** hapi's `/users/{id}`, `/files/{path*}` as the `:id` / `*` patterns the route matcher reads. */
+function hapiPath(path: string): string {
+  return path.replace(/\{([A-Za-z_][A-Za-z0-9_]*)(\*\d*)?(\?)?\}/g, (_match, name: string, star: string | undefined, optional: string | undefined) =>
+    star !== undefined ? '*' : `:${name}${optional ?? ''}`);
+}
+
+function propertyNamed(object: ts.ObjectLiteralExpression, name: string): ts.Expression | undefined {
+  for (const property of object.properties) {
+    if (property.name === undefined || property.name.kind !== K.Identifier || property.name.text !== name) continue;
+    if (property.kind === K.PropertyAssignment) return property.initializer;
+    if (property.kind === K.ShorthandPropertyAssignment) return property.name;
+  }
+  return undefined;
 }
 
 function routedPath(call: ts.CallExpression): string | undefined {

@@ -16,6 +16,12 @@ export const LIBRARY_MODULES: ReadonlySet<string> = new Set([
   'mysql', 'mysql2', 'mysql2/promise', 'pg', 'amqplib', 'amqplib/callback_api',
   // worker-config
   'bull', 'bee-queue', 'child_process', 'node:child_process', 'execa',
+  // in-process-cache
+  'node-cache', 'lru-cache', 'cache-manager', 'memory-cache', 'quick-lru', 'keyv', 'mnemonist', 'mnemonist/lru-cache', 'mnemonist/lru-map',
+  // in-process-lock
+  'async-mutex', 'async-lock',
+  // loopback-listen
+  '@hapi/hapi', 'hapi',
   // unbounded-body
   'express', 'body-parser', 'multer', 'fastify',
 ]);

@@ -17,25 +17,32 @@ import type {
   HandlerRef,
   ModuleBinding,
   MutationSite,
+  SignalHandler,
   Site,
   SiteTime,
   SourceFileFacts,
+  TimerCall,
 } from './app-model.js';
 import type { Span } from '../findings.js';
 import { hostOption, parseClientUrl, valueSource } from './connections.js';
 import { declaredKeys, generatedArgument, isStableArgument, mayBeSink, sinkArguments, type Lookup } from './crypto-keys.js';
+import { describeRead } from './binding-uses.js';
 import { recogniseEmbeddedDatabase } from './embedded-databases.js';
 import { envContext } from './env-reads.js';
 import { enclosingBranch } from './branches.js';
 import { envalidKeys, parsedSchemaName, schemaKeys, type SchemaKey } from './env-schemas.js';
 import { multerStorage, patternFolder, recogniseFsCall, recogniseUploadDestination, type FsImport } from './fs-calls.js';
-import { callbackRole, callHandlerLabel, isImmediatelyInvoked, newHandlerLabel, routeRegistration, uploadMiddlewareOwner, workerQueue } from './handlers.js';
+import { callbackRole, callHandlerLabel, isImmediatelyInvoked, newHandlerLabel, pluginMount, routeObjects, routeRegistration, uploadMiddlewareOwner, workerQueue, type RouteObject } from './handlers.js';
 import { initializerKind, isReadonlyDeclaration } from './initializers.js';
 import { isRecordedLibrary } from './library-modules.js';
+import { moduleImportCalls } from './nest-modules.js';
+import { isFastifyReceiver, listenArguments } from './listen-host.js';
+import { describeHandler, handlerFunction } from './signal-handlers.js';
 import { classifyUse, confirmMutation, type Use } from './mutations.js';
 import { foldPath, type PathScope } from './path-roots.js';
 import { processorLongWork, promisifiedImport, storedValues } from './queue-workers.js';
 import { ScopeStack, type CallContext, type ClassEntry, type FunctionInfo } from './scopes.js';
+import { callbackName, delayText, exportedNumbers, foldDelay, isBoundingTimer, isDateDelay, recogniseTimer, storedIdentifier, timerStore, type DelayLinks } from './timers.js';
 import {
   climbWrappers,
   dottedName,
@@ -132,6 +139,8 @@ export interface FileWalk {
   uploads: Map<ModuleBinding, UploadSite>;
   crossFileUploadRoutes: CrossFileUploadRoute[];
   pendingQueueLabels: PendingQueueLabel[];
+  /** Exported numeric constants and timers whose delay is one imported from a relative module (timers.ts). */
+  delays: DelayLinks;
 }
 
 interface Context {
@@ -171,6 +180,9 @@ class FileWalker {
   private readonly uploads = new Map<ModuleBinding, UploadSite>();
   private readonly crossFileUploadRoutes: CrossFileUploadRoute[] = [];
   private readonly pendingQueueLabels: PendingQueueLabel[] = [];
+  /** Timers assigned to a variable, so a later `timers.set(id, handle)` marks where they are kept. */
+  private readonly timerHandles = new Map<ts.Node, TimerCall>();
+  private readonly importedDelays: DelayLinks['imported'] = [];
   /** Env schemas of this file by binding name, so `schema.superRefine(…)` keeps their keys. */
   private readonly schemaKeys = new Map<string, readonly SchemaKey[]>();
   private readonly classes = new Map<ts.Node, ClassEntry>();
@@ -193,7 +205,7 @@ class FileWalker {
     private readonly sourceFile: ts.SourceFile,
     private readonly file: string,
   ) {
-    this.facts = { path: file, bindings: [], fsCalls: [], envReads: [], connections: [], envSchemas: [], envSchemaParses: [], listens: [], routes: [], libraryCalls: [], signalHandlers: [], moduleSpecifiers: [], localImports: [], failureListeners: [], generatedKeys: [], keySinks: [], embeddedDatabases: [] };
+    this.facts = { path: file, bindings: [], fsCalls: [], envReads: [], connections: [], envSchemas: [], envSchemaParses: [], listens: [], routes: [], libraryCalls: [], signalHandlers: [], moduleSpecifiers: [], localImports: [], failureListeners: [], generatedKeys: [], keySinks: [], timers: [], embeddedDatabases: [] };
     this.current = sourceFile;
     this.lineStarts = sourceFile.getLineStarts();
   }
@@ -216,6 +228,7 @@ class FileWalker {
       uploads: this.uploads,
       crossFileUploadRoutes: this.crossFileUploadRoutes,
       pendingQueueLabels: this.pendingQueueLabels,
+      delays: { exported: exportedNumbers(this.exports, this.constantInitializer), imported: this.importedDelays },
     };
   }
 
@@ -431,6 +444,7 @@ class FileWalker {
 
   private onClass(node: ts.ClassLikeDeclaration): void {
     const entry = this.classes.get(node);
+    for (const call of moduleImportCalls(node)) this.recordLibraryCall(call, false);
     for (const modifier of node.modifiers ?? []) if (modifier.kind === K.Decorator) this.visit(modifier);
     for (const clause of node.heritageClauses ?? []) {
       for (const type of clause.types) this.visit(type.expression);
@@ -520,8 +534,14 @@ class FileWalker {
     this.recordStoredChild(call);
     this.recordSignalHandler(call);
     this.recordListen(call);
+    this.recordTimer(call);
+    if (this.timerHandles.size > 0) this.recordStoredTimer(call);
     const route = routeRegistration(call);
     if (route !== undefined) this.facts.routes.push({ ...this.span(call), ...route });
+    const routeObjectList = routeObjects(call);
+    for (const { object, routes } of routeObjectList ?? []) for (const served of routes) this.facts.routes.push({ ...this.span(object), ...served });
+    const mount = pluginMount(call);
+    if (mount !== undefined) this.facts.routes.push({ ...this.span(call), method: 'USE', path: mount });
     const parsed = parsedSchemaName(call) ?? this.recordEnvalidSchema(call);
     if (parsed !== undefined) {
       const site = this.site(call) as EnvSchemaParse;
@@ -565,6 +585,15 @@ class FileWalker {
     this.visit(call.expression);
     for (const argument of call.arguments) {
       const bare = skipWrappers(argument);
+      if (routeObjectList !== undefined && argument === call.arguments[0]) {
+        this.visitRouteObjects(argument, routeObjectList);
+        continue;
+      }
+      if (label !== undefined && bare.kind === K.ObjectLiteralExpression) {
+        // `fastify.get('/x', { preHandler, handler })`: the options' functions run per request.
+        this.visitRouteObjects(argument, [{ object: bare as ts.ObjectLiteralExpression, label, routes: [] }]);
+        continue;
+      }
       if (isFunctionLike(bare)) {
         linkWrappers(argument, call);
         let context: Context;
@@ -588,6 +617,63 @@ class FileWalker {
       this.wrappedRoute = savedRoute;
       this.syncArgument = savedSync;
     }
+  }
+
+  /**
+   * Route objects (`{ method, url, handler }`, alone or in an array): the functions they hold —
+   * `handler`, Fastify's hooks, hapi's `options.handler` — run as the route; other values are
+   * visited as usual.
+   */
+  private visitRouteObjects(argument: ts.Expression, objects: readonly RouteObject[]): void {
+    const saved = this.current;
+    (argument as Mutable<ts.Expression>).parent = saved;
+    const bare = skipWrappers(argument);
+    linkWrappers(argument, saved);
+    const route = objects.find((candidate) => candidate.object === bare);
+    if (route !== undefined) this.visitRouteObject(route.object, route.label);
+    else if (bare.kind === K.ArrayLiteralExpression) {
+      this.current = bare;
+      for (const element of (bare as ts.ArrayLiteralExpression).elements) {
+        const object = objects.find((candidate) => candidate.object === skipWrappers(element));
+        if (object === undefined) {
+          this.visit(element);
+          continue;
+        }
+        linkWrappers(element, bare);
+        this.visitRouteObject(object.object, object.label);
+      }
+    } else this.visit(argument);
+    this.current = saved;
+  }
+
+  private visitRouteObject(object: ts.ObjectLiteralExpression, label: string): void {
+    const saved = this.current;
+    for (const property of object.properties) {
+      (property as Mutable<ts.ObjectLiteralElementLike>).parent = object;
+      this.current = property;
+      if (property.kind === K.MethodDeclaration) {
+        this.onFunction(property, handlerContext(label), this.staticClass);
+        continue;
+      }
+      const value = property.kind === K.PropertyAssignment ? skipWrappers(property.initializer) : undefined;
+      if (property.kind === K.PropertyAssignment && value !== undefined && isFunctionLike(value)) {
+        linkWrappers(property.initializer, property);
+        this.onFunction(value, handlerContext(label), this.staticClass);
+        continue;
+      }
+      // hapi's `options: { handler }` (`config` before v17).
+      const key = property.name?.kind === K.Identifier ? property.name.text : undefined;
+      if (property.kind === K.PropertyAssignment && value?.kind === K.ObjectLiteralExpression && (key === 'options' || key === 'config')) {
+        linkWrappers(property.initializer, property);
+        this.visitRouteObject(value as ts.ObjectLiteralExpression, label);
+        continue;
+      }
+      if (property.kind === K.PropertyAssignment && value?.kind === K.Identifier) this.registerHandler(value as ts.Identifier, label);
+      if (property.kind === K.ShorthandPropertyAssignment) this.registerHandler(property.name, label);
+      this.current = object;
+      this.visit(property);
+    }
+    this.current = saved;
   }
 
   private onNew(expression: ts.NewExpression): void {
@@ -758,6 +844,7 @@ class FileWalker {
     const confirmed = confirmMutation(binding.initializer, use.mutation);
     const site = this.site(confirmed === undefined ? reference : use.node);
     if (confirmed === undefined) {
+      describeRead(site, reference);
       binding.reads.push(site);
       return;
     }
@@ -776,6 +863,7 @@ class FileWalker {
     }
     const use = classifyUse(identifier);
     const record: CrossFileUse = { specifier, name, use: { site: this.site(use.node), mutation: use.mutation } };
+    if (use.mutation === undefined) describeRead(record.use.site, identifier);
     const member = memberAccess(identifier);
     if (member === undefined) {
       if (name === '*') record.whole = true;
@@ -844,7 +932,6 @@ class FileWalker {
     this.facts.connections.push(connection);
   }
 
-  /** `process.on('SIGTERM', shutdown)`, `process.once('SIGINT', …)`. */
   /** `process.on('SIGTERM', …)`, and `db.on('error', …)` on anything else (see `failureListeners`). */
   private recordSignalHandler(call: ts.CallExpression): void {
     const callee = call.expression;
@@ -859,7 +946,14 @@ class FileWalker {
       return;
     }
     if (!event.startsWith('SIG')) return;
-    this.facts.signalHandlers.push({ ...this.span(call), time: this.context.time, signal: event });
+    const handler: SignalHandler = { ...this.span(call), time: this.context.time, signal: event };
+    const fn = event === 'SIGTERM' || event === 'SIGINT' ? handlerFunction(call.arguments[1], this.sourceFile) : undefined;
+    if (fn !== undefined) {
+      const behaviour = describeHandler(fn, this.sourceFile);
+      Object.assign(handler, { read: true, exits: behaviour.exits, closes: behaviour.closes, closesAtOnce: behaviour.closesAtOnce });
+      if (behaviour.forceExit !== undefined) Object.assign(handler, { forceExitMs: behaviour.forceExit.ms, forceExitLocation: this.span(behaviour.forceExit.node) });
+    }
+    this.facts.signalHandlers.push(handler);
   }
 
   /** `session({ secret })`, `new session.MemoryStore()`, `rateLimit({ windowMs })` with the callee imported from a package. */
@@ -900,11 +994,14 @@ class FileWalker {
       }
       site.options = values;
     }
-    // `const conn = await amqp.connect(url)` and `client = new Client()` assign the result too.
+    // `const conn = await amqp.connect(url)`, `const cache = await caching('memory')` and `client = new Client()` assign the result too.
     let outer = climbWrappers(call);
     if (outer.parent?.kind === K.AwaitExpression) outer = climbWrappers(outer.parent);
     const parent = outer.parent;
-    if (parent?.kind === K.VariableDeclaration && (parent as ts.VariableDeclaration).name.kind === K.Identifier) site.assignedTo = ((parent as ts.VariableDeclaration).name as ts.Identifier).text;
+    if (parent?.kind === K.VariableDeclaration && (parent as ts.VariableDeclaration).name.kind === K.Identifier) {
+      site.assignedTo = ((parent as ts.VariableDeclaration).name as ts.Identifier).text;
+      if (this.scopes.depth === 1) site.moduleLevel = true;
+    }
     if (parent?.kind === K.BinaryExpression && (parent as ts.BinaryExpression).operatorToken.kind === K.EqualsToken && (parent as ts.BinaryExpression).right === outer) {
       const target = dottedName((parent as ts.BinaryExpression).left);
       if (target !== undefined) site.assignedTo = target;
@@ -1014,25 +1111,70 @@ class FileWalker {
 
   private readonly constInitializerOf = (name: string): ts.Expression | undefined => this.pathScope.constInitializer(name, this.scopes.depth)?.init;
 
+  /** `setTimeout(fn, ms)` and `setInterval`, with the delay folded through this file's constants. */
+  private recordTimer(call: ts.CallExpression): void {
+    const timer = recogniseTimer(call, this.timerLookup);
+    if (timer === undefined) return;
+    const site = this.site(call) as TimerCall;
+    site.api = timer.api;
+    if (timer.delay !== undefined) {
+      const ms = foldDelay(timer.delay, this.constantInitializer);
+      if (ms !== undefined) site.delayMs = ms;
+      const imported = ms === undefined ? this.relativeImport(skipWrappers(timer.delay)) : undefined;
+      if (imported !== undefined) this.importedDelays.push({ timer: site, specifier: imported.module, name: imported.name });
+      if (isDateDelay(timer.delay)) site.delayFromDate = true;
+      site.delayText = delayText(timer.delay, this.sourceFile);
+    }
+    const callback = callbackName(timer.callback);
+    if (callback !== undefined) site.callback = callback;
+    const store = timerStore(call);
+    if (store !== undefined) site.storedIn = store;
+    if (timer.promise || isBoundingTimer(call, timer.callback)) site.bounded = true;
+    this.facts.timers.push(site);
+    if (climbWrappers(call).parent?.kind === K.VariableDeclaration) this.timerHandles.set(call, site);
+  }
+
+  /** `const handle = setTimeout(…); timers.set(id, handle)`: the timer is kept in `timers`. */
+  private recordStoredTimer(call: ts.CallExpression): void {
+    const stored = storedIdentifier(call);
+    const entry = stored === undefined ? undefined : this.scopes.lookup(stored.value.text);
+    if (stored === undefined || entry?.kind !== 'local' || entry.init === undefined) return;
+    const timer = this.timerHandles.get(skipWrappers(entry.init));
+    if (timer !== undefined) timer.storedIn ??= stored.store;
+  }
+
+  private readonly timerLookup = (name: string): { module: string; name: string } | 'local' | undefined => {
+    const entry = this.scopes.lookup(name);
+    if (entry === undefined) return undefined;
+    return entry.kind === 'import' ? { module: entry.module, name: entry.name } : 'local';
+  };
+
+  private readonly constantInitializer = (name: string): ts.Expression | undefined => {
+    const entry = this.scopes.lookup(name);
+    return (entry?.kind === 'binding' || entry?.kind === 'local') && entry.isConst ? entry.init : undefined;
+  };
+
   /**
    * `app.listen(port)`, `app.listen(Number(process.env.PORT ?? 3000))`, `fastify.listen({ port })`,
-   * with `port` a const of this file followed to its initializer.
+   * with `port` a const of this file followed to its initializer; the host it binds and whether the
+   * receiver is a Fastify instance are read in listen-host.ts.
    */
   private recordListen(call: ts.CallExpression): void {
     if (call.expression.kind !== K.PropertyAccessExpression || (call.expression as ts.PropertyAccessExpression).name.text !== 'listen') return;
-    let argument = call.arguments[0] === undefined ? undefined : skipWrappers(call.arguments[0]);
-    if (argument?.kind === K.ObjectLiteralExpression) {
-      const property = (argument as ts.ObjectLiteralExpression).properties.find((candidate) => candidate.name !== undefined && candidate.name.kind === K.Identifier && candidate.name.text === 'port');
-      argument = property?.kind === K.PropertyAssignment ? skipWrappers(property.initializer) : property?.kind === K.ShorthandPropertyAssignment ? property.name : undefined;
-    }
+    const { port: portArgument, host, hostNode } = listenArguments(call, this.pathScope, this.scopes.depth);
+    let argument = portArgument === undefined ? undefined : skipWrappers(portArgument);
     if (argument?.kind === K.Identifier) argument = this.pathScope.constInitializer((argument as ts.Identifier).text, this.scopes.depth)?.init;
     const source = argument === undefined ? undefined : valueSource(argument);
-    if (source === undefined) return;
-    const port = source.literal === undefined ? undefined : Number(source.literal);
+    const port = source?.literal === undefined ? undefined : Number(source.literal);
+    const fastify = isFastifyReceiver((call.expression as ts.PropertyAccessExpression).expression, this.pathScope, this.scopes.depth);
     const listen = this.site(call) as Listen;
     if (port !== undefined && Number.isInteger(port)) listen.port = port;
-    if (source.env !== undefined) listen.portEnv = source.env;
-    if (listen.port === undefined && listen.portEnv === undefined) return;
+    if (source?.env !== undefined) listen.portEnv = source.env;
+    // A call with neither a port nor a host nor a Fastify receiver is some other `listen`.
+    if (listen.port === undefined && listen.portEnv === undefined && host.kind !== 'literal' && host.kind !== 'env' && !fastify) return;
+    listen.host = host;
+    if (hostNode !== undefined) listen.hostLocation = this.span(hostNode);
+    if (fastify) listen.fastify = true;
     this.facts.listens.push(listen);
   }
 
