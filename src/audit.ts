@@ -81,7 +81,7 @@ export async function audit(options: AuditOptions): Promise<AuditResult> {
 
   const needsSource = rules.some((rule) => rule.kind === 'source' || rule.kind === 'cross');
   const { app, errors: sourceErrors } = needsSource
-    ? buildAppModel({ cwd, sources: discovery.sources, packages: discovery.packages })
+    ? buildAppModel({ cwd, sources: discovery.sources, packages: discovery.packages, prismaSchemas: discovery.prismaSchemas.filter(inScope) })
     : { app: { packages: discovery.packages, files: [] }, errors: [] };
   errors.push(...sourceErrors);
 

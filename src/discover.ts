@@ -54,6 +54,8 @@ export interface Discovery {
   /** Shell scripts (`*.sh`): entrypoint scripts that fill template placeholders. */
   scripts: string[];
   packages: PackageInfo[];
+  /** Prisma schemas (`*.prisma`): their datasource says where the database lives. */
+  prismaSchemas: string[];
   errors: AuditError[];
 }
 
@@ -77,6 +79,7 @@ export async function discover({ cwd, paths, excludeDirs = [] }: DiscoverOptions
     templates: [],
     scripts: [],
     packages: [],
+    prismaSchemas: [],
     errors: [],
   };
   const seen = new Set<string>();
@@ -115,7 +118,7 @@ export async function discover({ cwd, paths, excludeDirs = [] }: DiscoverOptions
   }
   const relatives = new Set(candidates.map((candidate) => candidate.relative));
   for (const candidate of candidates) classify(candidate, relatives, result);
-  for (const list of [result.sources, result.yamlFiles, result.kustomizationDirs, result.dockerfiles, result.templates, result.scripts, result.helmCharts]) {
+  for (const list of [result.sources, result.yamlFiles, result.kustomizationDirs, result.dockerfiles, result.templates, result.scripts, result.helmCharts, result.prismaSchemas]) {
     list.sort();
   }
   result.packages.sort((a, b) => compareStrings(a.dir, b.dir));
@@ -152,6 +155,8 @@ function classify({ inRoot, relative }: Candidate, allFiles: ReadonlySet<string>
     result.templates.push(relative);
   } else if (extension === '.sh') {
     result.scripts.push(relative);
+  } else if (extension === '.prisma' && !TEST_PATTERN.test(inRoot)) {
+    result.prismaSchemas.push(relative);
   }
 }
 

@@ -609,6 +609,31 @@ describe('filesystem calls and path roots', () => {
       '5 fs.writeFile write runtime repo out',
     ]);
   });
+  it('keeps the literal file name a path ends in, and reads a glob walk from the folder before its first wildcard', () => {
+    const { app } = model({
+      'a.ts': [
+        "import fs from 'node:fs';",
+        "import fg from 'fast-glob';",
+        "import { globSync } from 'glob';",
+        "fs.readFileSync(path.join(process.env.DATA_DIR, 'rates.json'));",
+        'fs.readFileSync(`${process.env.DATA_DIR}/${name}.json`);',
+        "fs.readFileSync(path.join(path.dirname('/etc/app/config.yaml'), 'ca.pem'));",
+        "fg.sync('uploads/**/*.jpg');",
+        'fg.sync(`${process.env.MEDIA_DIR}/**/*.webp`);',
+        "globSync('migrations/*.sql', { cwd: '/srv/app' });",
+        "fg.sync(['/data/reports/*.json', '!/data/reports/draft-*.json']);",
+      ].join('\n'),
+    });
+    expect(file(app, 'a.ts').fsCalls.map((c) => `${c.line} ${c.api} ${c.path?.root} ${c.path?.envVar ?? c.path?.prefix ?? '-'} ${c.path?.file ?? '-'}`)).toEqual([
+      '4 fs.readFileSync env DATA_DIR rates.json',
+      '5 fs.readFileSync env DATA_DIR -',
+      '6 fs.readFileSync absolute /etc/app ca.pem',
+      '7 fast-glob.sync repo uploads -',
+      '8 fast-glob.sync env MEDIA_DIR -',
+      '9 glob.globSync absolute /srv/app/migrations -',
+      '10 fast-glob.sync absolute /data/reports -',
+    ]);
+  });
 });
 
 describe('env reads', () => {

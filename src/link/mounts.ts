@@ -3,8 +3,9 @@
 import type { Resource } from '../manifests/cluster-model.js';
 import type { ContainerRef, PodSpecRef } from '../manifests/pod-templates.js';
 import { isRecord, valueAt } from '../manifests/plain-data.js';
-import { sameNamespace } from './describe.js';
-import type { Mount } from './link-model.js';
+import type { PathInfo } from '../source/app-model.js';
+import { originValue, sameNamespace } from './describe.js';
+import type { LinkedContainer, Mount } from './link-model.js';
 
 const CONFIG_SOURCES = new Set(['configMap', 'secret', 'projected', 'downwardAPI']);
 
@@ -48,6 +49,29 @@ export function mountFor(path: string, mounts: readonly Mount[]): Mount | undefi
     if (covers && (best === undefined || mountPath.length > best.mountPath.replace(/\/+$/, '').length)) best = mount;
   }
   return best;
+}
+
+/**
+ * The absolute directory a path of the code lands in inside a container: the value its env var
+ * gets, an absolute prefix, or a folder under the Dockerfile's WORKDIR. `unsetEnv` when the
+ * variable is not set at all; undefined when the manifests do not say (a Secret's value, a path
+ * built from `__dirname`, no WORKDIR).
+ */
+export function directoryInContainer(container: LinkedContainer, path: PathInfo): { directory: string } | { unsetEnv: string } | undefined {
+  let directory: string | undefined;
+  if (path.root === 'env' && path.envVar !== undefined) {
+    const provided = container.env.get(path.envVar);
+    if (provided === undefined) return { unsetEnv: path.envVar };
+    directory = originValue(provided.origin);
+  } else if (path.root === 'absolute') {
+    directory = path.prefix;
+  } else if (path.root === 'repo' && container.dockerImage?.workdir !== undefined && !/__dirname|import\.meta/.test(path.text)) {
+    // Relative to the working directory (WORKDIR); a path built from `__dirname` is relative to the
+    // compiled module instead, which the Dockerfile does not say.
+    const folder = (path.prefix ?? '').split('/').filter((part) => part !== '' && part !== '.').join('/');
+    directory = folder.startsWith('..') ? undefined : `${container.dockerImage.workdir.replace(/\/+$/, '')}/${folder}`;
+  }
+  return directory === undefined || !directory.startsWith('/') ? undefined : { directory };
 }
 
 function accessModes(value: unknown): string[] | undefined {

@@ -1,15 +1,12 @@
 // Files written at runtime to the pod's own disk (anywhere but the temp dir): lost when the pod
 // goes, invisible to the other replicas.
 import type { RelatedLocation } from '../findings.js';
-import { originValue } from '../link/describe.js';
 import type { LinkedContainer, LinkModel } from '../link/link-model.js';
-import { mountFor } from '../link/mounts.js';
+import { directoryInContainer, mountFor } from '../link/mounts.js';
 import { defineSourceRule } from '../rule.js';
 import { handlerText } from '../source/call-graph.js';
 import type { FsCall, PathInfo } from '../source/app-model.js';
-
-/** Device files and logs are not persistence; logs are the file-logging rule's. */
-const NOT_PERSISTENCE = /^\/dev\/|^\/proc\/|\.log$|(^|\/)logs?$/;
+import { directoryKey, sameDirectory } from '../source/directory-keys.js';
 
 interface Group {
   key: string;
@@ -32,7 +29,7 @@ export default defineSourceRule({
     const deletes: { key: string; call: FsCall }[] = [];
     for (const file of app.files) {
       for (const call of file.fsCalls) {
-        const key = call.path === undefined ? undefined : rootKey(file.packageDir, call.path);
+        const key = call.path === undefined ? undefined : directoryKey(file.packageDir, call.path);
         if (key === undefined) continue;
         if (call.access === 'read') reads.push({ key, call });
         else if (call.access === 'delete') deletes.push({ key, call });
@@ -46,8 +43,8 @@ export default defineSourceRule({
     for (const group of groups.values()) {
       const [first, ...others] = group.writes;
       if (first === undefined || first.path === undefined) continue;
-      const readBack = reads.filter((read) => sameRoot(read.key, group.key)).map((read) => read.call);
-      const removed = deletes.filter((entry) => sameRoot(entry.key, group.key)).map((entry) => entry.call);
+      const readBack = reads.filter((read) => sameDirectory(read.key, group.key)).map((read) => read.call);
+      const removed = deletes.filter((entry) => sameDirectory(entry.key, group.key)).map((entry) => entry.call);
       const related: RelatedLocation[] = [
         ...others.map((call) => ({ file: call.file, line: call.line, message: `also written${where(call)} (${call.api})` })),
         ...readBack.map((call) => ({
@@ -74,39 +71,6 @@ export default defineSourceRule({
     }
   },
 });
-
-/** Which directory a path writes into, per package; undefined for paths this rule does not judge. */
-function rootKey(packageDir: string | undefined, path: PathInfo): string | undefined {
-  const scope = packageDir ?? '.';
-  switch (path.root) {
-    case 'env':
-      return path.envVar === undefined ? undefined : `${scope}|env|${path.envVar}`;
-    case 'absolute':
-      if (path.prefix !== undefined && NOT_PERSISTENCE.test(path.prefix)) return undefined;
-      if (NOT_PERSISTENCE.test(path.text.replace(/['"`]/g, ''))) return undefined;
-      return `${scope}|absolute|${path.prefix ?? '/'}`;
-    case 'repo': {
-      if (NOT_PERSISTENCE.test(path.text.replace(/['"`)]/g, ''))) return undefined;
-      // `path.join(__dirname, '..', 'uploads')` and `'./uploads'` name the same folder in practice.
-      const folder = (path.prefix ?? '').split('/').filter((part) => part !== '' && part !== '.' && part !== '..').join('/');
-      if (NOT_PERSISTENCE.test(folder)) return undefined;
-      return `${scope}|repo|${folder === '' ? '.' : folder}`;
-    }
-    // The temp dir is scratch space; a path we cannot fold is not judged rather than guessed.
-    case 'tmp':
-    case 'dynamic':
-      return undefined;
-  }
-}
-
-/** A read of `/data` covers writes to `/data/results`, and the other way round (`uploads` and `uploads/csv` too). */
-function sameRoot(readKey: string, writeKey: string): boolean {
-  if (readKey === writeKey) return true;
-  const [readScope, readRoot, readDir = ''] = readKey.split('|');
-  const [writeScope, writeRoot, writeDir = ''] = writeKey.split('|');
-  if (readScope !== writeScope || readRoot !== writeRoot || (readRoot !== 'absolute' && readRoot !== 'repo')) return false;
-  return writeDir.startsWith(`${readDir.replace(/\/$/, '')}/`) || readDir.startsWith(`${writeDir.replace(/\/$/, '')}/`);
-}
 
 function where(call: FsCall): string {
   const handler = handlerText(call);
@@ -142,23 +106,12 @@ function storageInWorkloads(call: FsCall, path: PathInfo, links: LinkModel): Sto
 
 function storageVerdict(container: LinkedContainer, path: PathInfo): Omit<StorageVerdict, 'set'> | undefined {
   const workload = container.workloadName;
-  let directory: string | undefined;
-  if (path.root === 'env' && path.envVar !== undefined) {
-    const provided = container.env.get(path.envVar);
-    if (provided === undefined) {
-      return { ok: false, fatal: true, text: `\`$${path.envVar}\` is not set in ${workload}, so the files go to \`undefined/\` under the working directory` };
-    }
-    directory = originValue(provided.origin);
-    if (directory === undefined) return undefined;
-  } else if (path.root === 'absolute') {
-    directory = path.prefix;
-  } else if (path.root === 'repo' && container.dockerImage?.workdir !== undefined && !/__dirname|import\.meta/.test(path.text)) {
-    // Relative to the working directory (WORKDIR); a path built from `__dirname` is relative to the
-    // compiled module instead, which the Dockerfile does not say.
-    const folder = (path.prefix ?? '').split('/').filter((part) => part !== '' && part !== '.').join('/');
-    directory = folder.startsWith('..') ? undefined : `${container.dockerImage.workdir.replace(/\/+$/, '')}/${folder}`;
+  const where = directoryInContainer(container, path);
+  if (where === undefined) return undefined;
+  if ('unsetEnv' in where) {
+    return { ok: false, fatal: true, text: `\`$${where.unsetEnv}\` is not set in ${workload}, so the files go to \`undefined/\` under the working directory` };
   }
-  if (directory === undefined || !directory.startsWith('/')) return undefined;
+  const directory = where.directory;
   const mount = mountFor(directory, container.mounts);
   const replicas = container.autoscaled ? `up to ${container.replicas} replicas (HPA)` : `${container.replicas} replica${container.replicas === 1 ? '' : 's'}`;
   if (mount === undefined) return { ok: false, text: `no volume is mounted at \`${directory}\` in ${workload}` };

@@ -117,6 +117,8 @@ export interface PathInfo {
   prefix?: string;
   /** The path expression as written. */
   text: string;
+  /** The file name when the path ends in a literal one (`path.join(DATA_DIR, 'products.json')`); undefined for a folder or a computed name. */
+  file?: string;
 }
 
 export type FsAccess = 'write' | 'read' | 'delete';
@@ -239,6 +241,8 @@ export interface LibraryCall extends Site {
   storedIn?: string;
   /** `assignedTo` is a module-level binding (`const cache = new NodeCache()` at the top of a file), shared by every request. */
   moduleLevel?: true;
+  /** The method called on the result right away: `multer().none()` → `none`. */
+  calledMember?: string;
 }
 
 /**
@@ -346,6 +350,16 @@ export interface GlobalSlot {
   reads: Site[];
 }
 
+/** A database the code keeps in a local file: SQLite, lowdb, NeDB, LevelDB, node-json-db (in-memory ones are not recorded). */
+export interface EmbeddedDatabase extends Site {
+  /** The package that keeps the file: `better-sqlite3`, `lowdb`, `typeorm`. */
+  library: string;
+  /** How the code opens it, as messages name it: `new Database()`, `JSONFilePreset()`. */
+  api: string;
+  /** The file or folder, when the code names one. */
+  path?: PathInfo;
+}
+
 export interface SourceFileFacts {
   /** POSIX path relative to the working directory. */
   path: string;
@@ -380,6 +394,7 @@ export interface SourceFileFacts {
   clientAddress: ClientAddressFacts;
   singletons: SingletonClass[];
   globalSlots: GlobalSlot[];
+  embeddedDatabases: EmbeddedDatabase[];
 }
 
 /** `io.to(room).emit(…)`, `socket.broadcast.emit(…)`, `io.emit(…)`: a send meant for clients other than the caller. */
@@ -464,7 +479,18 @@ export interface KeySink extends Site {
   generated?: { source: string; envFallback?: string };
 }
 
+/** A Prisma schema whose datasource is SQLite, at its `provider` line. */
+export interface PrismaSqlite extends Span {
+  /** A literal `url = "file:./dev.db"`. */
+  url?: string;
+  /** `url = env("DATABASE_URL")`. */
+  urlEnv?: string;
+  packageDir?: string;
+}
+
 export interface AppModel {
   packages: PackageInfo[];
   files: SourceFileFacts[];
+  /** SQLite datasources of the Prisma schemas found (absent when none was read). */
+  prismaSqlite?: PrismaSqlite[];
 }

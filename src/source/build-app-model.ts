@@ -14,10 +14,11 @@ import { ts } from 'ts-morph';
 import { deepestPackage } from '../discover.js';
 import type { AuditError } from '../findings.js';
 import { readFileText } from '../file-text.js';
-import type { AppModel, ModuleBinding, MutationSite, PackageInfo, SourceFileFacts } from './app-model.js';
+import type { AppModel, ModuleBinding, MutationSite, PackageInfo, PrismaSqlite, SourceFileFacts } from './app-model.js';
 import { resolveFunctions, sortedHandlers } from './call-graph.js';
 import { workerLabel } from './handlers.js';
 import { resolveRelativeSpecifier } from './module-specifiers.js';
+import { prismaSqliteDatasources } from './prisma-schemas.js';
 import { confirmMutation } from './mutations.js';
 import type { FunctionInfo } from './scopes.js';
 import { walkFile, type ExportTarget, type FileWalk, type SiteUse, type UploadSite } from './walk-file.js';
@@ -27,6 +28,8 @@ export interface BuildAppModelInput {
   /** Deployed source files, POSIX, relative to cwd. */
   sources: string[];
   packages: PackageInfo[];
+  /** Prisma schemas, POSIX, relative to cwd. */
+  prismaSchemas?: string[];
 }
 
 export function buildAppModel(input: BuildAppModelInput): { app: AppModel; errors: AuditError[] } {
@@ -59,7 +62,22 @@ export function buildAppModel(input: BuildAppModelInput): { app: AppModel; error
   for (const walk of walks.values()) resolveFunctions(walk.functions);
   nameUploadRoutes(walks, sources);
   const files: SourceFileFacts[] = [...walks.values()].map((walk) => walk.facts);
-  return { app: { packages: input.packages, files }, errors };
+  const prismaSqlite = readPrismaSchemas(input, errors);
+  return { app: { packages: input.packages, files, ...(prismaSqlite.length === 0 ? {} : { prismaSqlite }) }, errors };
+}
+
+function readPrismaSchemas(input: BuildAppModelInput, errors: AuditError[]): PrismaSqlite[] {
+  const found: PrismaSqlite[] = [];
+  for (const file of [...(input.prismaSchemas ?? [])].sort()) {
+    const read = readFileText(path.resolve(input.cwd, file));
+    if ('error' in read) {
+      errors.push({ file, message: read.error });
+      continue;
+    }
+    const packageDir = deepestPackage(file, input.packages);
+    for (const datasource of prismaSqliteDatasources(file, read.text)) found.push(packageDir === undefined ? datasource : { ...datasource, packageDir });
+  }
+  return found;
 }
 
 function scriptKindOf(file: string): ts.ScriptKind {

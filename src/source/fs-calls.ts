@@ -1,8 +1,8 @@
 // Recognises filesystem calls by how `fs` was imported, never by type: `fs.writeFile`,
 // `fsp.mkdir`, a named `writeFile`, `require('fs').rmSync`, plus Express's file-serving reads.
 import { ts } from 'ts-morph';
-import type { FsAccess } from './app-model.js';
-import { dottedName, requireSpecifier, skipWrappers } from './syntax.js';
+import type { FsAccess, PathInfo } from './app-model.js';
+import { dottedName, requireSpecifier, skipWrappers, stringValue } from './syntax.js';
 
 const K = ts.SyntaxKind;
 
@@ -25,6 +25,11 @@ for (const name of [
 ]) {
   ACCESS[name] = 'read';
 }
+/** Packages that walk a directory tree for a pattern: `glob.sync('data/*.json')`, `fg(pattern, { cwd })`. */
+const GLOB_MODULES = new Set(['glob', 'fast-glob', 'globby', 'tiny-glob']);
+/** Their exports that walk (the default or namespace export is a walk itself in fast-glob, globby, tiny-glob and glob 7). */
+const GLOB_WALKS = new Set(['sync', 'async', 'glob', 'globSync', 'globby', 'globbySync', 'globStream', 'globStreamSync', 'stream']);
+
 /** Calls that take (source, destination): the destination is what gets written. */
 const TWO_PATHS = new Set(['rename', 'copyFile', 'cp', 'copy', 'move', 'symlink', 'link']);
 
@@ -37,6 +42,10 @@ export interface RecognisedFsCall {
   api: string;
   access: FsAccess;
   pathArgument?: ts.Expression;
+  /** The path argument is a glob pattern: the walk reads from the folder before its first wildcard. */
+  pattern?: boolean;
+  /** `glob.sync('migrations/*.sql', { cwd })`: the path argument is the `cwd`, the pattern is relative to it. */
+  patternInCwd?: string;
 }
 
 /**
@@ -55,6 +64,10 @@ export function recogniseFsCall(
     if (isServeStaticImport(imported) && call.arguments[0] !== undefined) {
       return { api: 'express.static', access: 'read', pathArgument: call.arguments[0] };
     }
+    if (imported !== undefined && GLOB_MODULES.has(imported.module)) {
+      const whole = imported.name === '*' || imported.name === 'default';
+      return whole || GLOB_WALKS.has(imported.name) ? globWalk(call, whole ? imported.module : `${imported.module}.${imported.name}`) : undefined;
+    }
     if (imported === undefined || imported.name === '*' || imported.name === 'default') return undefined;
     if (FS_PROMISE_MODULES.has(imported.module)) prefix = 'fs.promises';
     else if (FS_MODULES.has(imported.module)) prefix = 'fs';
@@ -63,7 +76,7 @@ export function recogniseFsCall(
     const access = callee as ts.PropertyAccessExpression;
     method = access.name.text;
     prefix = fsObject(access.expression, lookup);
-    if (prefix === undefined) return expressFileCall(call, access);
+    if (prefix === undefined) return globCall(call, access, lookup) ?? expressFileCall(call, access);
   }
   if (prefix === undefined || method === undefined) return undefined;
   const base = method.endsWith('Sync') ? method.slice(0, -4) : method;
@@ -98,6 +111,47 @@ function fsObject(node: ts.Expression, lookup: (name: string) => FsImport | unde
     if (FS_MODULES.has(required)) return 'fs';
   }
   return undefined;
+}
+
+/** `glob.sync(pattern)`, `fg.async(pattern)` with the package imported whole. */
+function globCall(call: ts.CallExpression, access: ts.PropertyAccessExpression, lookup: (name: string) => FsImport | undefined): RecognisedFsCall | undefined {
+  if (!GLOB_WALKS.has(access.name.text)) return undefined;
+  const owner = skipWrappers(access.expression);
+  if (owner.kind !== K.Identifier) return undefined;
+  const imported = lookup((owner as ts.Identifier).text);
+  if (imported === undefined || !GLOB_MODULES.has(imported.module) || (imported.name !== '*' && imported.name !== 'default')) return undefined;
+  return globWalk(call, `${imported.module}.${access.name.text}`);
+}
+
+/** A glob walk reads from its `cwd` option when it has one, else from the folder its pattern starts with. */
+function globWalk(call: ts.CallExpression, api: string): RecognisedFsCall {
+  const options = call.arguments[1] === undefined ? undefined : skipWrappers(call.arguments[1]);
+  let pattern = call.arguments[0] === undefined ? undefined : skipWrappers(call.arguments[0]);
+  // fg.sync(['data/*.json', '!data/draft-*.json']): the first pattern names the folder.
+  if (pattern !== undefined && pattern.kind === K.ArrayLiteralExpression) pattern = (pattern as ts.ArrayLiteralExpression).elements[0];
+  if (options !== undefined && options.kind === K.ObjectLiteralExpression) {
+    for (const property of (options as ts.ObjectLiteralExpression).properties) {
+      if (property.name?.kind !== K.Identifier || property.name.text !== 'cwd') continue;
+      const cwd = property.kind === K.PropertyAssignment ? property.initializer : property.kind === K.ShorthandPropertyAssignment ? property.name : undefined;
+      if (cwd === undefined) continue;
+      const inCwd = stringValue(pattern === undefined ? undefined : skipWrappers(pattern));
+      return { api, access: 'read', pathArgument: cwd, pattern: true, ...(inCwd === undefined ? {} : { patternInCwd: inCwd }) };
+    }
+  }
+  return pattern === undefined ? { api, access: 'read' } : { api, access: 'read', pathArgument: pattern, pattern: true };
+}
+
+/** A pattern under `data/**` reads `data`: the folded folder stops before the first segment with a wildcard. */
+export function patternFolder(path: PathInfo, inCwd?: string): PathInfo {
+  const { prefix: folded, file: _, ...rest } = path;
+  // A pattern relative to a `cwd` folder names a folder below it.
+  const joinable = inCwd !== undefined && !inCwd.startsWith('/') && (path.root === 'repo' || path.root === 'absolute');
+  const prefix = joinable ? [folded ?? (path.root === 'absolute' ? '' : '.'), inCwd.replace(/^\.\//, '')].join('/') : folded;
+  if (prefix === undefined) return rest;
+  const segments = prefix.split('/');
+  const magic = segments.findIndex((segment) => /[*?[\]{}!]/.test(segment));
+  const folder = magic === -1 ? prefix : segments.slice(0, magic).join('/');
+  return folder === '' ? rest : { ...rest, prefix: folder };
 }
 
 /** `res.sendFile(p)`, `res.download(p)`, `express.static(dir)`: the app serves files from that path. */

@@ -27,6 +27,8 @@ export const LIBRARY_MODULES: ReadonlySet<string> = new Set([
   // socket-broadcast, connection-registry (ws servers, in-memory GraphQL PubSub)
   'socket.io', '@socket.io/redis-adapter', '@socket.io/redis-streams-adapter', '@socket.io/postgres-adapter', '@socket.io/mongo-adapter',
   '@socket.io/cluster-adapter', 'socket.io-redis', 'ws', 'graphql-subscriptions', 'apollo-server', 'apollo-server-express',
+  // unbounded-body (express is recorded above)
+  'body-parser', 'multer', 'fastify',
 ]);
 
 /** NestJS's own packages (`app.enableShutdownHooks()` and the like). */

@@ -142,7 +142,7 @@ function foldCall(call: ts.CallExpression, scope: PathScope, depth: number, hops
     return name === 'fileURLToPath' && first !== undefined ? fold(first, scope, depth, hops + 1) : DYNAMIC;
   }
   if (!PATH_MODULES.has(module)) return DYNAMIC;
-  if (name === 'dirname' && first !== undefined) return fold(first, scope, depth, hops + 1);
+  if (name === 'dirname' && first !== undefined) return withoutFile(fold(first, scope, depth, hops + 1));
   if (!JOINERS.has(name) || first === undefined) return DYNAMIC;
   // path.resolve('x', '/abs') is '/abs': the last absolute literal wins.
   let start = 0;
@@ -170,22 +170,41 @@ function fromLiteral(text: string, complete: boolean): Folded {
   if (text === '/tmp' || text.startsWith('/tmp/') || text === '/var/tmp' || text.startsWith('/var/tmp/')) {
     return { root: 'tmp' };
   }
+  const file = complete ? fileName(text) : undefined;
   if (text.startsWith('/') || /^[A-Za-z]:[\\/]/.test(text)) {
-    return withPrefix('absolute', directoryOf(text, complete));
+    return withPrefix('absolute', directoryOf(text, complete), file);
   }
-  return withPrefix('repo', directoryOf(text, complete));
+  return withPrefix('repo', directoryOf(text, complete), file);
 }
 
 /** Appends literal segments to a folded root: `path.join(__dirname, 'uploads', name)` → repo `uploads`. */
 function extend(base: Folded, segments: string[], complete: boolean): Folded {
-  if ((base.root !== 'repo' && base.root !== 'absolute') || segments.length === 0) return base;
+  if (segments.length === 0) return base;
+  const file = complete ? fileName(path.posix.join('.', ...segments)) : undefined;
+  if (base.root === 'env') return file === undefined ? withoutFile(base) : { ...withoutFile(base), file };
+  if (base.root !== 'repo' && base.root !== 'absolute') return base;
   let joined = path.posix.join(base.prefix ?? '', ...segments);
   if (base.root === 'repo') joined = joined.replace(/^\/+/, '');
-  return withPrefix(base.root, directoryOf(joined, complete));
+  return withPrefix(base.root, directoryOf(joined, complete), file);
 }
 
-function withPrefix(root: PathRoot, prefix: string | undefined): Folded {
-  return prefix === undefined || prefix === '' || prefix === '.' ? { root } : { root, prefix };
+function withPrefix(root: PathRoot, prefix: string | undefined, file?: string): Folded {
+  const folded: Folded = prefix === undefined || prefix === '' || prefix === '.' ? { root } : { root, prefix };
+  if (file !== undefined) folded.file = file;
+  return folded;
+}
+
+function withoutFile(folded: Folded): Folded {
+  if (folded.file === undefined) return folded;
+  const { file: _, ...rest } = folded;
+  return rest;
+}
+
+/** `data/products.json` → `products.json`: the last segment of a literal, when it has an extension (the same guess `directoryOf` makes). */
+function fileName(text: string): string | undefined {
+  const normal = path.posix.normalize(text.replace(/\\/g, '/')).replace(/\/+$/, '');
+  const last = normal.slice(normal.lastIndexOf('/') + 1);
+  return last.includes('.') && last !== '.' && last !== '..' ? last : undefined;
 }
 
 /** The folder part of a literal: a complete literal ending in `name.ext` drops the file name. */

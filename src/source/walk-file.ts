@@ -6,6 +6,7 @@
 import { ts } from 'ts-morph';
 import type {
   Connection,
+  EmbeddedDatabase,
   EnvRead,
   EnvSchemaParse,
   GeneratedKey,
@@ -29,11 +30,12 @@ import { assignmentShape } from './assignments.js';
 import { hostOption, parseClientUrl, valueSource } from './connections.js';
 import { declaredKeys, generatedArgument, isStableArgument, mayBeSink, sinkArguments, type Lookup } from './crypto-keys.js';
 import { describeRead } from './binding-uses.js';
+import { recogniseEmbeddedDatabase } from './embedded-databases.js';
 import { envContext } from './env-reads.js';
 import { enclosingBranch } from './branches.js';
 import { envalidKeys, parsedSchemaName, schemaKeys, type SchemaKey } from './env-schemas.js';
 import { globalSlotAccess } from './global-slots.js';
-import { multerStorage, recogniseFsCall, recogniseUploadDestination, type FsImport } from './fs-calls.js';
+import { multerStorage, patternFolder, recogniseFsCall, recogniseUploadDestination, type FsImport } from './fs-calls.js';
 import { callbackRole, callHandlerLabel, isImmediatelyInvoked, newHandlerLabel, pluginMount, routeObjects, routeRegistration, uploadMiddlewareOwner, workerQueue, type RouteObject } from './handlers.js';
 import { initializerKind, isReadonlyDeclaration } from './initializers.js';
 import { isRecordedLibrary } from './library-modules.js';
@@ -233,7 +235,7 @@ class FileWalker {
   ) {
     this.facts = { path: file, bindings: [], fsCalls: [], envReads: [], connections: [], envSchemas: [], envSchemaParses: [], listens: [], routes: [], libraryCalls: [], signalHandlers: [], moduleSpecifiers: [], localImports: [], failureListeners: [], generatedKeys: [], keySinks: [], timers: [],
       realtime: { broadcasts: [], adapterCalls: [], connectionAdds: [], clientSetLoops: [], emitters: [], emitterCalls: [] },
-      clientAddress: { reads: [], trustProxy: [], throttled: [] }, singletons: [], globalSlots: [] };
+      clientAddress: { reads: [], trustProxy: [], throttled: [] }, singletons: [], globalSlots: [], embeddedDatabases: [] };
     this.current = sourceFile;
     this.lineStarts = sourceFile.getLineStarts();
   }
@@ -414,7 +416,10 @@ class FileWalker {
       case K.QualifiedName:
       case K.BreakStatement:
       case K.ContinueStatement:
+        return;
       case K.Decorator:
+        // Not walked (metadata, not code that runs), but `@Module({ imports: [TypeOrmModule.forRoot(…)] })` opens databases.
+        this.recordDecoratorDatabases(node);
         return;
       default:
         ts.forEachChild(node, this.visit);
@@ -476,6 +481,7 @@ class FileWalker {
   private onClass(node: ts.ClassLikeDeclaration): void {
     const entry = this.classes.get(node);
     for (const call of moduleImportCalls(node)) this.recordLibraryCall(call, false);
+    for (const modifier of node.modifiers ?? []) if (modifier.kind === K.Decorator) this.visit(modifier);
     for (const clause of node.heritageClauses ?? []) {
       for (const type of clause.types) this.visit(type.expression);
     }
@@ -625,6 +631,7 @@ class FileWalker {
 
   private onCall(call: ts.CallExpression): void {
     this.recordLibraryCall(call, false);
+    this.recordEmbeddedDatabase(call);
     this.recordKeySinks(call);
     this.recordStoredChild(call);
     this.recordSignalHandler(call);
@@ -653,6 +660,7 @@ class FileWalker {
       site.access = recognised.access;
       if (recognised.pathArgument !== undefined) {
         site.path = { ...foldPath(recognised.pathArgument, this.pathScope), text: nodeText(recognised.pathArgument, this.sourceFile) };
+        if (recognised.pattern === true) site.path = patternFolder(site.path, recognised.patternInCwd);
       }
       this.facts.fsCalls.push(site);
     }
@@ -782,6 +790,7 @@ class FileWalker {
       const owner = this.declaredBinding(expression);
       if (owner !== undefined) this.facts.realtime.emitters.push(owner.name);
     }
+    this.recordEmbeddedDatabase(expression);
     const label = newHandlerLabel(expression, this.constantString);
     // `new Worker(IMPORT_QUEUE, …)` with the queue name imported: the processor runs in a stand-in
     // function whose label is rewritten once the exporting file's constant is known.
@@ -1164,6 +1173,7 @@ class FileWalker {
       if (target !== undefined) site.assignedTo = target;
     }
     if (parent?.kind === K.PropertyAssignment && (parent as ts.PropertyAssignment).name.kind === K.Identifier) site.passedAs = ((parent as ts.PropertyAssignment).name as ts.Identifier).text;
+    if (parent?.kind === K.PropertyAccessExpression && (parent as ts.PropertyAccessExpression).expression === outer) site.calledMember = (parent as ts.PropertyAccessExpression).name.text;
     const constText = (name: string): string | undefined => {
       const constant = this.pathScope.constInitializer(name, this.scopes.depth);
       return constant === undefined ? undefined : nodeText(constant.init, this.sourceFile);
@@ -1283,6 +1293,28 @@ class FileWalker {
       else this.pendingStores.set(call, binding.name);
     }
   }
+
+  /** `new Database('data/app.db')`, `JSONFilePreset('db.json', {})`: a database in a local file. */
+  private recordEmbeddedDatabase(node: ts.CallExpression | ts.NewExpression): void {
+    const recognised = recogniseEmbeddedDatabase(node, this.fsLookup, this.constInitializerOf);
+    if (recognised === undefined) return;
+    const database = this.site(node) as EmbeddedDatabase;
+    database.library = recognised.library;
+    database.api = recognised.api;
+    if (recognised.pathArgument !== undefined) {
+      database.path = { ...foldPath(recognised.pathArgument, this.pathScope), text: nodeText(recognised.pathArgument, this.sourceFile) };
+    } else if (recognised.pathLiteral !== undefined) {
+      database.path = { ...foldPath(ts.factory.createStringLiteral(recognised.pathLiteral), this.pathScope), text: `'${recognised.pathLiteral}'` };
+    }
+    this.facts.embeddedDatabases.push(database);
+  }
+
+  private recordDecoratorDatabases(node: ts.Node): void {
+    if (node.kind === K.CallExpression || node.kind === K.NewExpression) this.recordEmbeddedDatabase(node as ts.CallExpression | ts.NewExpression);
+    ts.forEachChild(node, (child) => this.recordDecoratorDatabases(child));
+  }
+
+  private readonly constInitializerOf = (name: string): ts.Expression | undefined => this.pathScope.constInitializer(name, this.scopes.depth)?.init;
 
   /** `setTimeout(fn, ms)` and `setInterval`, with the delay folded through this file's constants. */
   private recordTimer(call: ts.CallExpression): void {
