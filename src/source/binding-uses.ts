@@ -40,14 +40,21 @@ function isExitGuard(outer: ts.Node, parent: ts.Node): boolean {
     owner = test.parent;
   }
   if (owner?.kind !== K.IfStatement || (owner as ts.IfStatement).expression !== test) return false;
-  return leaves((owner as ts.IfStatement).thenStatement);
+  return leaves((owner as ts.IfStatement).thenStatement, dottedName(outer));
 }
 
-function leaves(statement: ts.Statement): boolean {
-  if (statement.kind === K.ReturnStatement || statement.kind === K.ThrowStatement) return true;
-  if (statement.kind !== K.Block) return false;
-  const last = (statement as ts.Block).statements.at(-1);
-  return last !== undefined && (last.kind === K.ReturnStatement || last.kind === K.ThrowStatement);
+/**
+ * The branch ends in `return` or `throw`, and does not hand the tested value back: `if (publisher)
+ * return publisher` and `if (initPromise) return initPromise` memoise a lazily made object (aks-store's
+ * order service); they do not keep a second run out.
+ */
+function leaves(statement: ts.Statement, tested: string | undefined): boolean {
+  const last = statement.kind === K.Block ? (statement as ts.Block).statements.at(-1) : statement;
+  if (last === undefined) return false;
+  if (last.kind === K.ThrowStatement) return true;
+  if (last.kind !== K.ReturnStatement) return false;
+  const value = (last as ts.ReturnStatement).expression;
+  return value === undefined || tested === undefined || dottedName(skipWrappers(value)) !== tested;
 }
 
 /**
