@@ -30,6 +30,8 @@ export interface Use {
     method?: string;
     /** How many property/element steps separate the binding from the mutated object (0: the binding itself). */
     depth: number;
+    /** Reached through an element getter (`codes.get(k).attempts++`): a write into an element the collection holds. */
+    throughElement?: true;
   };
 }
 
@@ -48,6 +50,7 @@ export function classifyUse(reference: ts.Node): Use {
   if (assigned !== undefined) return { node: parent, mutation: { kind: assigned, depth: 0 } };
 
   let depth = 0;
+  let throughElement = false;
   for (;;) {
     if ((parent.kind === K.PropertyAccessExpression || parent.kind === K.ElementAccessExpression) &&
         (parent as ts.PropertyAccessExpression).expression === node) {
@@ -65,31 +68,38 @@ export function classifyUse(reference: ts.Node): Use {
           (grand as ts.PropertyAccessExpression).expression === climbWrappers(parent)) {
         node = climbWrappers(parent);
         parent = node.parent;
+        throughElement = true;
         continue;
       }
     }
     break;
   }
+  const mark = <M extends NonNullable<Use['mutation']>>(mutation: M): M => (throughElement ? { ...mutation, throughElement: true } : mutation);
   if (depth === 0) return { node: reference };
   if (parent.kind === K.BinaryExpression) {
     const binary = parent as ts.BinaryExpression;
     if (binary.left === node && isAssignmentOperator(binary.operatorToken.kind)) {
-      return { node: parent, mutation: { kind: 'property-write', depth } };
+      return { node: parent, mutation: mark({ kind: 'property-write', depth }) };
     }
   }
-  if (isUpdate(parent)) return { node: parent, mutation: { kind: 'property-write', depth } };
-  if (parent.kind === K.DeleteExpression) return { node: parent, mutation: { kind: 'delete', depth } };
+  if (isUpdate(parent)) return { node: parent, mutation: mark({ kind: 'property-write', depth }) };
+  if (parent.kind === K.DeleteExpression) return { node: parent, mutation: mark({ kind: 'delete', depth }) };
   if (parent.kind === K.CallExpression && (parent as ts.CallExpression).expression === node &&
       node.kind === K.PropertyAccessExpression && MUTATOR_METHODS.has((node as ts.PropertyAccessExpression).name.text)) {
-    return { node: parent, mutation: { kind: 'mutator-call', method: (node as ts.PropertyAccessExpression).name.text, depth } };
+    return { node: parent, mutation: mark({ kind: 'mutator-call', method: (node as ts.PropertyAccessExpression).name.text, depth }) };
   }
   const nested = objectAssignTarget(parent, node);
-  if (nested !== undefined) return { node: parent, mutation: { kind: nested, depth } };
+  if (nested !== undefined) return { node: parent, mutation: mark({ kind: nested, depth }) };
   return { node: reference };
 }
 
-/** Drops a mutator call the receiver does not have (`config.set()` on an object literal is its own method). */
+/**
+ * Drops a mutator call the receiver does not have (`config.set()` on an object literal is its own
+ * method), and a write through an element getter of something not known to be a collection:
+ * `collection.find(q).sort(…)` on a database handle sorts a query cursor, not an element (robot-shop).
+ */
 export function confirmMutation(initializer: InitializerKind, mutation: Use['mutation']): Use['mutation'] {
+  if (mutation?.throughElement === true && MUTATORS_BY_KIND[initializer] === undefined) return undefined;
   if (mutation === undefined || mutation.kind !== 'mutator-call' || mutation.depth !== 1) return mutation;
   const methods = MUTATORS_BY_KIND[initializer];
   if (methods === undefined || methods.has(mutation.method ?? '')) return mutation;
