@@ -23,6 +23,8 @@ function isServer(call: LibraryCall): boolean {
   return (call.imported === 'default' || call.imported === '*') && call.member === undefined;
 }
 
+const TIMER_CALLBACK = /^(?:setTimeout|setInterval) callback$/;
+
 export default defineSourceRule({
   id: 'socket-broadcast',
   category: 'sticky-session',
@@ -52,7 +54,7 @@ export default defineSourceRule({
       const unknownAdapter = !cluster && files.some((file) => file.realtime.adapterCalls.length > 0);
       if (shared || unknownAdapter) continue;
       const names = new Set(servers.map(({ call }) => call.assignedTo).filter((name): name is string => name !== undefined));
-      const broadcasts = files.flatMap((file) => file.realtime.broadcasts.filter((send) => send.shape !== 'direct' || names.has(send.root)));
+      const broadcasts = files.flatMap((file) => file.realtime.broadcasts.filter((send) => (send.shape !== 'direct' || names.has(send.root)) && !sentByEveryPod(send)));
       for (const gateway of gateways) {
         const sent = gateway.realtime.broadcasts.filter((send) => send.shape !== 'direct' || send.root.startsWith('this.'));
         if (sent.length === 0) continue;
@@ -85,6 +87,15 @@ export default defineSourceRule({
     }
   },
 });
+
+/**
+ * A broadcast made at start-up or from a timer runs in every pod: each pod sends what it computed
+ * (the voting app's results, polled from the database every second) to its own clients, and none
+ * of them misses a message another pod sent.
+ */
+function sentByEveryPod(send: Broadcast): boolean {
+  return send.time === 'init' || (send.handlers !== undefined && send.handlers.length > 0 && send.handlers.every((ref) => TIMER_CALLBACK.test(ref.name)));
+}
 
 function sends(broadcasts: readonly Broadcast[]): string {
   const texts = [...new Set(broadcasts.map((send) => `\`${send.text}()\`${where(send)}`))];
