@@ -348,6 +348,33 @@ describe('handlers across files', () => {
     expect(labels(binding(app, 'src/server.ts', 'routes'))).toEqual(['write src/server.ts:2 init', 'write src/server.ts:3 runtime']);
   });
 
+  it('counts a wrapper invoked at once and a function-local list of steps as calls (juice-shop start-up), not a module-level list', () => {
+    const { app } = model({
+      'src/cache.ts': [
+        'export const users = {};',
+        'export const flags = {};',
+        'export const plugins = {};',
+        "export async function validate() { flags['ok'] = true; }",
+        "export async function createUsers() { users['admin'] = {}; }",
+        "export async function loadPlugins() { plugins['x'] = 1; }",
+      ].join('\n'),
+      'src/start.ts': [
+        "import { createUsers, loadPlugins, validate } from './cache';",
+        'const timed = (name: string, fn: () => Promise<void>) => async () => { await fn(); };',
+        "void timed('validate', validate)();",
+        'async function seed() {',
+        '  const steps = [createUsers];',
+        '  for (const step of steps) await step();',
+        '}',
+        'seed();',
+        'export const hooks = [loadPlugins];',
+      ].join('\n'),
+    });
+    expect(labels(binding(app, 'src/cache.ts', 'flags'))).toEqual(['write src/cache.ts:4 init']);
+    expect(labels(binding(app, 'src/cache.ts', 'users'))).toEqual(['write src/cache.ts:5 init']);
+    expect(labels(binding(app, 'src/cache.ts', 'plugins'))).toEqual(['write src/cache.ts:6 runtime']);
+  });
+
   it('names BullMQ workers by a queue constant of the same file or another file', () => {
     const { app } = model({
       'src/queue.ts': "export const IMPORT_QUEUE = 'csv-import';\nconst LOCAL = 'local';\nexport { LOCAL as OTHER };\n",

@@ -1018,7 +1018,7 @@ class FileWalker {
   private recordCrossFileUse(specifier: string, name: string, identifier: ts.Identifier): void {
     // `helper()` / `items.forEach(helper)`: calling an import neither reads nor changes state a
     // rule tracks, but the helper runs here: the join hands it this call's time and handler.
-    if (isCallee(identifier) || this.syncArgument === identifier) {
+    if (isCallee(identifier) || this.syncArgument === identifier || this.calledWhereListed(identifier)) {
       this.crossFileCalls.push({ specifier, name, call: this.callContext() });
       return;
     }
@@ -1045,11 +1045,27 @@ class FileWalker {
     return call;
   }
 
+  /**
+   * Two ways of handing a function over that call it right there, in this context:
+   * `timed('seed', seed)()` — a wrapper invoked at once (juice-shop's start-up steps) — and a list
+   * of steps in a function's own local, `const steps = [createUsers, createProducts]`, which the
+   * function then runs (juice-shop's data creator). A list at module level may be handed anywhere.
+   */
+  private calledWhereListed(identifier: ts.Node): boolean {
+    const outer = climbWrappers(identifier);
+    const parent = outer.parent;
+    if (parent === undefined) return false;
+    if (parent.kind === K.CallExpression && (parent as ts.CallExpression).expression !== outer) return isCallee(parent);
+    if (parent.kind !== K.ArrayLiteralExpression || this.scopes.depth <= 1) return false;
+    const list = climbWrappers(parent);
+    return list.parent?.kind === K.VariableDeclaration && (list.parent as ts.VariableDeclaration).initializer === list;
+  }
+
   private recordFunctionReference(fn: FunctionInfo, identifier: ts.Node): void {
     const node = climbWrappers(identifier);
     const parent = node.parent;
     if (parent === undefined) return;
-    if ((parent.kind === K.CallExpression && (parent as ts.CallExpression).expression === node) || this.syncArgument === identifier) {
+    if ((parent.kind === K.CallExpression && (parent as ts.CallExpression).expression === node) || this.syncArgument === identifier || this.calledWhereListed(identifier)) {
       fn.calls.push(this.callContext());
     } else if (!isExportedValue(node)) {
       fn.escapes = true;
