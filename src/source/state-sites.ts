@@ -46,11 +46,19 @@ export function handlerNames(sites: readonly Site[], file: SourceFileFacts, name
     unlabelled.set(site.file, lines);
   }
   for (const [path, lines] of unlabelled) {
-    const where = lines.length === 1 ? `line ${lines[0]}` : `lines ${lines.join(', ')}`;
+    const where = lines.length === 1 ? `line ${lines[0]}` : `lines ${capped(lines.map(String), MAX_LINES)}`;
     names.set(path === file.path ? `runtime code (${where})` : `runtime code (${path}, ${where})`, new Set());
   }
   return names;
 }
+
+/**
+ * A message names a few places and counts the rest (every site is still a related location):
+ * juice-shop's challenge cache is read in over forty places.
+ */
+const MAX_HANDLERS = 4;
+const MAX_VIA = 3;
+const MAX_LINES = 5;
 
 export interface StateUse {
   /** `is written in \`POST /a\` and read in \`POST /b\``. */
@@ -105,13 +113,15 @@ function merge(first: Handlers, second: Handlers): Handlers {
  * handler goes through the same ones they are said once, after the list.
  */
 export function list(handlers: Handlers): string {
-  const entries = [...handlers].map(([name, via]) => ({ name: name.startsWith('runtime code') ? name : `\`${name}\``, via: via.size === 0 ? '' : ` (via ${join([...via].sort().map((fn) => `\`${fn}\``))})` }));
+  const entries = [...handlers].map(([name, via]) => ({ name: name.startsWith('runtime code') ? name : `\`${name}\``, via: via.size === 0 ? '' : ` (via ${capped([...via].sort().map((fn) => `\`${fn}\``), MAX_VIA)})` }));
   const shared = entries.length > 1 && entries.every((entry) => entry.via !== '' && entry.via === entries[0]!.via);
-  if (shared) return `${join(entries.map((entry) => entry.name))}${entries[0]!.via}`;
-  return join(entries.map((entry) => `${entry.name}${entry.via}`));
+  if (shared) return `${capped(entries.map((entry) => entry.name), MAX_HANDLERS)}${entries[0]!.via}`;
+  return capped(entries.map((entry) => `${entry.name}${entry.via}`), MAX_HANDLERS);
 }
 
-function join(items: string[]): string {
+/** `a, b and c`, or `a, b, c and 7 more` past `max` items. */
+function capped(items: string[], max: number): string {
+  if (items.length > max) return `${items.slice(0, max).join(', ')} and ${items.length - max} more`;
   if (items.length <= 1) return items.join('');
   return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
 }
