@@ -112,7 +112,16 @@ function podsOnSwitch(file: string, variables: readonly string[], links: LinkMod
     }
   }
   if (byWorkload.size === 0) return undefined;
-  return [...byWorkload].map(([workload, given]) => `${workload} ${[...given].sort().join(' and ')}`).join('; ');
+  // Workloads that give the same answer are named together: `Deployment/api, Deployment/cron and 6 more do not set …`.
+  const byVerdict = new Map<string, string[]>();
+  for (const [workload, given] of byWorkload) {
+    const verdict = [...given].sort().join(' and ');
+    byVerdict.set(verdict, [...(byVerdict.get(verdict) ?? []), workload]);
+  }
+  return [...byVerdict].map(([verdict, workloads]) => {
+    const named = workloads.length > 3 ? `${workloads.slice(0, 2).join(', ')} and ${workloads.length - 2} more` : workloads.length === 1 ? workloads[0]! : `${workloads.slice(0, -1).join(', ')} and ${workloads.at(-1)!}`;
+    return `${named} ${workloads.length === 1 ? verdict : verdict.replaceAll('does not set', 'do not set').replaceAll('sets `', 'set `')}`;
+  }).join('; ');
 }
 
 export default defineSourceRule({
@@ -136,7 +145,8 @@ export default defineSourceRule({
         let switched = '';
         if (call.branch !== undefined && call.branch.env.length > 0) {
           const { branch } = call;
-          const variables = branch.env.map((name) => `\`${name}\``).join(', ');
+          const names = branch.env.map((name) => `\`${name}\``);
+          const variables = names.length === 1 ? names[0]! : `${names.slice(0, -1).join(', ')} and ${names.at(-1)!}`;
           const pods = podsOnSwitch(file.path, branch.env, links);
           switched = ` It is the branch taken when \`${branch.condition}\` (line ${branch.line}) is ${branch.taken}, which reads ${variables}${pods === undefined ? '' : `: ${pods}`}.`;
         }
