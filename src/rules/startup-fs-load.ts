@@ -51,13 +51,16 @@ export default defineSourceRule({
     const writes: Write[] = [];
     const loads: Load[] = [];
     for (const file of app.files) {
+      // A walk followed by deletes at start-up (`for (f of await glob('ftp/*.pdf')) await fs.remove(f)`,
+      // juice-shop) clears the folder: nothing is kept from it, so there is no snapshot to go stale.
+      const clearsAtStartUp = file.fsCalls.some((call) => call.access === 'delete' && call.time === 'init');
       for (const call of file.fsCalls) {
         if (call.path === undefined) continue;
         const key = directoryKey(file.packageDir, call.path);
         if (key === undefined) continue;
         if (call.access === 'write' && call.time === 'runtime') writes.push({ key, call });
         const kind = loadKind(call);
-        if (kind !== undefined) loads.push({ key, kind, call, path: call.path, writes: [] });
+        if (kind !== undefined && !(kind === 'walk' && clearsAtStartUp)) loads.push({ key, kind, call, path: call.path, writes: [] });
       }
     }
     if (writes.length === 0) return;
