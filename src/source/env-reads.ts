@@ -41,8 +41,9 @@ export function envContext(read: ts.Node, sourceFile: ts.SourceFile): EnvContext
       }
       if (context.coercion === undefined && isEquality(operator)) {
         const other = binary.left === node ? binary.right : binary.left;
-        // `X === 'true'`, and `NODE_ENV === 'production'` too: compared with a word, an unset variable is just not equal.
-        if (stringValue(other) !== undefined) context.coercion = 'boolean';
+        // `X === 'true'`, and `NODE_ENV === 'production'` too: compared with a word, an unset variable is just not equal;
+        // `X === undefined` asks whether it is set at all (`JEST_WORKER_ID === undefined`: not under test).
+        if (stringValue(other) !== undefined || isUndefinedOrNull(other)) context.coercion = 'boolean';
         break;
       }
       // `process.env.X && enable()`: read as a switch.
@@ -107,7 +108,64 @@ export function envContext(read: ts.Node, sourceFile: ts.SourceFile): EnvContext
   const option = optionOf(node);
   if (option !== undefined) context.option = option;
   if (isGuardedByThrow(read)) context.guardedByThrow = true;
+  if (!context.hasDefault) {
+    const fallback = presenceGuard(read, sourceFile);
+    if (fallback !== undefined) {
+      context.hasDefault = true;
+      if (fallback !== '') context.defaultText = fallback;
+    }
+  }
   return context;
+}
+
+function isUndefinedOrNull(node: ts.Expression): boolean {
+  const bare = skipWrappers(node);
+  return bare.kind === K.NullKeyword || (bare.kind === K.Identifier && (bare as ts.Identifier).text === 'undefined');
+}
+
+/**
+ * The read runs only once the same variable was tested set: the `whenTrue` of `isDefined(X) ?
+ * parseInt(X) : 100` (trackdechets) or the body of `if (process.env.X) { … }`; or it is that test.
+ * Returns the fallback as written (`''` when there is none to show), or undefined when nothing
+ * guards the read.
+ */
+function presenceGuard(read: ts.Node, sourceFile: ts.SourceFile): string | undefined {
+  const readText = nodeText(read, sourceFile);
+  let child: ts.Node = read;
+  for (let parent = read.parent; parent !== undefined && !ts.isFunctionLike(parent) && parent.kind !== K.SourceFile; child = parent, parent = parent.parent) {
+    if (parent.kind === K.ConditionalExpression) {
+      const conditional = parent as ts.ConditionalExpression;
+      const setBranch = branchWhenSet(conditional.condition, readText, sourceFile);
+      if (setBranch !== undefined && child === (setBranch ? conditional.whenTrue : conditional.whenFalse)) {
+        return nodeText(setBranch ? conditional.whenFalse : conditional.whenTrue, sourceFile);
+      }
+      // The test itself (`isDefined(X) ? parseInt(X) : 100`): it asks whether X is set.
+      if (child === conditional.condition && nodeText(conditional, sourceFile).split(readText).length > 2) return '';
+    }
+    if (parent.kind === K.IfStatement) {
+      const statement = parent as ts.IfStatement;
+      const setBranch = branchWhenSet(statement.expression, readText, sourceFile);
+      if (setBranch !== undefined && child === (setBranch ? statement.thenStatement : statement.elseStatement)) return '';
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Which branch of a condition that tests the variable runs when it is set: `true` for `X`,
+ * `isDefined(X)`, `X !== undefined`; `false` for `!X`, `X === undefined`, `X == null`. Undefined
+ * when the condition does not mention the variable.
+ */
+function branchWhenSet(condition: ts.Expression, readText: string, sourceFile: ts.SourceFile): boolean | undefined {
+  const bare = skipWrappers(condition);
+  if (!nodeText(bare, sourceFile).includes(readText)) return undefined;
+  if (bare.kind === K.PrefixUnaryExpression && (bare as ts.PrefixUnaryExpression).operator === K.ExclamationToken) return false;
+  if (bare.kind === K.BinaryExpression) {
+    const binary = bare as ts.BinaryExpression;
+    const operator = binary.operatorToken.kind;
+    if ((operator === K.EqualsEqualsEqualsToken || operator === K.EqualsEqualsToken) && (isUndefinedOrNull(binary.left) || isUndefinedOrNull(binary.right))) return false;
+  }
+  return true;
 }
 
 /** The outermost access or call of the chain `node` starts: `a?.b(c).d` from `a?.b`. */
