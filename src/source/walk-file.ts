@@ -1495,7 +1495,7 @@ class FileWalker {
       if (name === undefined) continue;
       const read = this.site(element) as EnvRead;
       read.name = name;
-      read.hasDefault = element.initializer !== undefined;
+      read.hasDefault = element.initializer !== undefined || (element.name.kind === K.Identifier && everyUseFallsBack(element.name.text, element.end, this.sourceFile.text));
       if (element.initializer !== undefined) read.defaultText = nodeText(element.initializer, this.sourceFile);
       this.facts.envReads.push(read);
     }
@@ -1886,6 +1886,23 @@ class FileWalker {
 type Mutable<T extends ts.Node> = { -readonly [P in keyof T]: T[P] };
 
 /** Links `node` and the wrappers inside it (`(async () => …)`) to their parents, for nodes the walk enters directly. */
+/**
+ * `const { OVERRIDE_DATE } = process.env` and then only `OVERRIDE_DATE || '2025-11-18'`, `ENV_NAME ?? ''`,
+ * `if (FLAG)` or `FLAG === 'true'` (trackdechets): every use after the declaration brings its own
+ * fallback or tests the value, so an unset variable is handled. Read from the text, as the local
+ * name's uses are not tracked; a name that is never used again is not counted as handled.
+ */
+function everyUseFallsBack(name: string, after: number, text: string): boolean {
+  const uses = [...text.slice(after).matchAll(new RegExp(`(?<![\\w$.])${name.replace(/\$/g, '\\$')}(?![\\w$])`, 'g'))];
+  if (uses.length === 0) return false;
+  const rest = text.slice(after);
+  return uses.every((use) => {
+    const following = rest.slice(use.index + name.length, use.index + name.length + 12);
+    const preceding = rest.slice(Math.max(0, use.index - 6), use.index);
+    return /^\s*(?:\?\?|\|\||&&|\?(?!\.)|[!=]==?)/.test(following) || /(?:!|if\s*\()\s*$/.test(preceding);
+  });
+}
+
 /**
  * `export default fn`, `export = fn`, `module.exports = fn`, `module.exports = { fn }`,
  * `exports.fn = fn`: exporting a function hands it to importers, whose calls the join reads;
