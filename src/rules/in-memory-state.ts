@@ -28,7 +28,7 @@ export default defineSourceRule({
         if (writes.length === 0) continue;
         const runtimeReads = binding.reads.filter((site) => site.time === 'runtime');
         const use = describeUse(writes, runtimeReads, file);
-        const { cache, critical: criticalName } = nameKind(binding.name);
+        const { cache, critical: criticalName } = nameKind(binding.name, binding.typeName);
         const critical = !cache && (use.crossHandler || criticalName);
         const name = `\`${binding.className === undefined ? binding.name : `${binding.className}.${binding.name}`}\``;
         // Where the manifests scale this code out, the message says how far.

@@ -88,6 +88,8 @@ export interface ModuleBinding {
   /** The declared name (the identifier), where a finding about the binding points. */
   location: Span;
   initializer: InitializerKind;
+  /** The declared type when it is a named one: `cache` for `const CodeFixes: cache = {}`. */
+  typeName?: string;
   /** `Object.freeze(...)`, `as const`, or a `Readonly*`/`readonly` type annotation. */
   readonly: boolean;
   /** Mutation sites, in this file and in files that import the binding. */

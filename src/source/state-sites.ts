@@ -89,10 +89,13 @@ export function describeUse(writes: readonly Site[], runtimeReads: readonly Site
   return { where, crossHandler, writers, readers, related: related(writes, shownReads, nameSite) };
 }
 
-/** Whether a name says cache, or user/security/job data. */
-export function nameKind(name: string): { cache: boolean; critical: boolean } {
+/**
+ * Whether a name says cache, or user/security/job data. A declared type may say cache too
+ * (`const CodeFixes: cache = {}` in juice-shop: a memo of files read from disk, not codes).
+ */
+export function nameKind(name: string, typeName?: string): { cache: boolean; critical: boolean } {
   const words = nameWords(name);
-  const cache = words.some((word) => CACHE_WORD.test(word));
+  const cache = [...words, ...(typeName === undefined ? [] : nameWords(typeName))].some((word) => CACHE_WORD.test(word));
   return { cache, critical: !cache && words.some((word) => CRITICAL_WORD.test(word)) };
 }
 

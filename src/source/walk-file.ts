@@ -1734,6 +1734,7 @@ class FileWalker {
       mutations: [],
       reads: [],
     };
+    if (type?.kind === K.TypeReference) binding.typeName = nodeText((type as ts.TypeReferenceNode).typeName, this.sourceFile);
     this.facts.bindings.push(binding);
     if (exported) this.exports.set(name, { binding });
     return binding;
