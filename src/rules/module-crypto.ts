@@ -19,10 +19,14 @@ function within(inner: Span, outer: Span): boolean {
   return after && before;
 }
 
-/** `config.jwt.secret` for a key at path `jwt.secret` of `config`; any use for a key bound whole. */
+/**
+ * `config.jwt.secret` for a key at path `jwt.secret` of `config`; any use for a key bound whole.
+ * The whole access must match: `config.jwt.secret` does not pass `config.secret`.
+ */
 function pathMatches(sink: KeySink, key: GeneratedKey): boolean {
   if (key.path === undefined) return true;
-  return sink.text.replace(/[?!\s]/g, '').endsWith(`.${key.path}`);
+  const access = sink.text.replace(/[?!\s]/g, '');
+  return access === `${key.binding}.${key.path}` || access.endsWith(`.${key.binding}.${key.path}`);
 }
 
 /** "`jwt.sign` (src/auth.ts:12) and `jwt.verify` (src/auth.ts:20)". */

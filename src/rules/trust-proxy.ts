@@ -53,7 +53,8 @@ export default defineSourceRule({
       for (const file of files) {
         for (const read of file.clientAddress.reads) if (trusts === undefined || read.text.endsWith('remoteAddress')) uses.push({ site: read, text: `\`${read.text}\` ${describeRead(read)}`, stored: read.use === 'stored' });
         for (const call of file.libraryCalls) {
-          if (trusts !== undefined || !LIMITER_MODULES.has(call.module) || call.isNew || call.options === undefined || call.options.keyGenerator !== undefined) continue;
+          // `rateLimit()` with no options uses the default keyGenerator too; options this file does not spell out may set one.
+          if (trusts !== undefined || !LIMITER_MODULES.has(call.module) || call.isNew || call.optionsUnknown === true || call.options?.keyGenerator !== undefined) continue;
           const name = call.assignedTo === undefined ? `an ${call.module} limiter` : `\`${call.assignedTo}\` (${call.module})`;
           uses.push({ site: call, text: `${name} counts per \`req.ip\` (its default \`keyGenerator\`; the library warns with ERR_ERL_UNEXPECTED_X_FORWARDED_FOR)`, stored: false });
         }

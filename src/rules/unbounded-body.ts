@@ -9,7 +9,7 @@ import type { LibraryCall, SourceFileFacts } from '../source/app-model.js';
 /** From here on a body cap stops protecting the pod: a few such requests fill a typical 256–512 MiB limit. */
 const LARGE = 50 * 1024 * 1024;
 const PARSERS = new Set(['json', 'urlencoded', 'raw', 'text']);
-const UNITS: Record<string, number> = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3, tb: 1024 ** 4 };
+const UNITS: Record<string, number> = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3, tb: 1024 ** 4, pb: 1024 ** 5 };
 
 export default defineSourceRule({
   id: 'unbounded-body',
@@ -95,16 +95,18 @@ function largeCap(text: string | undefined): { text: string; bytes: number } | u
 function parseSize(text: string): number | undefined {
   const bare = text.trim().replace(/^(['"`])(.*)\1$/, '$2').trim();
   if (bare === 'Infinity' || bare === 'Number.POSITIVE_INFINITY') return Infinity;
-  const unit = /^(\d+(?:\.\d+)?)\s*([kmgt]?b)?$/i.exec(bare);
+  const unit = /^(\d+(?:\.\d+)?(?:e\d+)?)\s*([kmgtp]?b)?$/i.exec(bare);
   if (unit !== null) return Number(unit[1]) * UNITS[(unit[2] ?? 'b').toLowerCase()]!;
-  if (!/^[\d_\s*+().]+$/.test(bare)) return undefined;
+  if (!/^[\d_\s*+().e]+$/i.test(bare)) return undefined;
   let total = 0;
   for (const term of bare.replace(/[()]/g, '').split('+')) {
     let product = 1;
-    for (const factor of term.split('*')) {
-      const value = Number(factor.trim().replace(/_/g, ''));
-      if (!Number.isFinite(value) || factor.trim() === '') return undefined;
-      product *= value;
+    // `1024 ** 3` is a power; `1e9` an exponent literal, which Number() reads.
+    for (const factor of term.split(/(?<!\*)\*(?!\*)/)) {
+      const [base, ...powers] = factor.split('**').map((part) => Number(part.trim().replace(/_/g, '')));
+      if (factor.trim() === '' || base === undefined || !Number.isFinite(base) || powers.some((power) => !Number.isFinite(power))) return undefined;
+      // `a ** b ** c` is `a ** (b ** c)`.
+      product *= powers.length === 0 ? base : base ** powers.reduceRight((exponent, power) => power ** exponent);
     }
     total += product;
   }

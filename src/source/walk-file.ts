@@ -1345,6 +1345,9 @@ class FileWalker {
       if (imported !== undefined) this.importedDelays.push({ timer: site, specifier: imported.module, name: imported.name });
       if (isDateDelay(timer.delay)) site.delayFromDate = true;
       site.delayText = delayText(timer.delay, this.sourceFile);
+    } else {
+      // `setTimeout(fn)`: no delay argument means the next turn of the event loop.
+      site.delayMs = 0;
     }
     const callback = callbackName(timer.callback);
     if (callback !== undefined) site.callback = callback;
