@@ -132,7 +132,7 @@ function reportIv(
   const level: Level = elsewhere === undefined ? 'P1' : 'P2';
   const storage = elsewhere === undefined
     ? 'and it is read nowhere else, so it is never stored with the ciphertext: data encrypted before a restart, or by another replica, cannot be decrypted (P1)'
-    : `and it is also read at ${elsewhere.file}:${elsewhere.line}, presumably to store it with the ciphertext, so decryption still works across pods (P2: a hardening issue)`;
+    : `and it is also read at ${elsewhere.file}:${elsewhere.line}: if that stores it with the ciphertext, other pods can still decrypt and the reuse weakens the cipher (P2); if not, data encrypted by another pod or before a restart cannot be decrypted`;
   report({
     location: spanOf(key),
     severity: level,
