@@ -137,8 +137,10 @@ function containersRunning(file: string, links: LinkModel): LinkedContainer[] | 
  * or debug endpoint reached by `kubectl port-forward`), whose port no container declares or probes.
  */
 function internalServer(listen: Listen, facts: SourceFileFacts, files: readonly SourceFileFacts[], running: readonly LinkedContainer[]): boolean {
-  const packageDir = facts.packageDir ?? '.';
-  const publicServer = files.some((other) => (other.packageDir ?? '.') === packageDir && other.listens.some((candidate) => candidate !== listen && verdictFor(candidate, undefined)?.loopback === false));
+  // The public server must run in the same process: in a file the same containers run, or, without
+  // manifests, in this file. A public dev mock elsewhere in the package does not make this one internal.
+  const sameProcess = (other: SourceFileFacts): boolean => (running.length === 0 ? other === facts : running.some((container) => container.files.has(other.path)));
+  const publicServer = files.some((other) => sameProcess(other) && other.listens.some((candidate) => candidate !== listen && verdictFor(candidate, undefined)?.loopback === false));
   if (!publicServer) return false;
   if (listen.port === undefined) return false;
   return !running.some((container) => declaredPorts(container.ref.container).has(listen.port!));
