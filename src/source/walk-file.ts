@@ -165,6 +165,9 @@ function handlerContext(label: string): Context {
   return { time: 'runtime', label: { handlers: [{ name: label }] } };
 }
 
+/** Receivers whose `listen(port)` starts an HTTP server: `app`, `server`, `httpServer`, `this.app`. */
+const LISTENING_RECEIVER = /(?:^|\.)(?:app|server|httpServer|httpsServer|api|application)$/i;
+
 /** Events a connection emits when its peer fails or goes away. */
 const FAILURE_EVENTS = new Set(['error', 'close', 'end']);
 
@@ -1394,8 +1397,10 @@ class FileWalker {
     const listen = this.site(call) as Listen;
     if (port !== undefined && Number.isInteger(port)) listen.port = port;
     if (source?.env !== undefined) listen.portEnv = source.env;
-    // A call with neither a port nor a host nor a Fastify receiver is some other `listen`.
-    if (listen.port === undefined && listen.portEnv === undefined && host.kind !== 'literal' && host.kind !== 'env' && !fastify) return;
+    // A call with neither a port nor a host nor a Fastify receiver is some other `listen`, unless an
+    // app or server is told to listen on a port this walk cannot read (`app.listen(config.port)`).
+    const serverLike = portArgument !== undefined && LISTENING_RECEIVER.test(dottedName((call.expression as ts.PropertyAccessExpression).expression) ?? '');
+    if (listen.port === undefined && listen.portEnv === undefined && host.kind !== 'literal' && host.kind !== 'env' && !fastify && !serverLike) return;
     listen.host = host;
     if (hostNode !== undefined) listen.hostLocation = this.span(hostNode);
     if (fastify) listen.fastify = true;
