@@ -6,7 +6,7 @@
 import type { Level, Span } from '../findings.js';
 import { describeOrigin, listWorkloads, originValue } from '../link/describe.js';
 import type { LinkedContainer, LinkModel } from '../link/link-model.js';
-import { isRecord } from '../manifests/plain-data.js';
+import { isRecord, valueAt } from '../manifests/plain-data.js';
 import { defineSourceRule, type Report } from '../rule.js';
 import type { Listen, SourceFileFacts } from '../source/app-model.js';
 
@@ -72,7 +72,10 @@ function judge(listen: Listen, running: readonly LinkedContainer[], report: Repo
     });
     return;
   }
-  const bad = running.map((container) => ({ container, verdict: verdictFor(listen, container) })).filter((entry) => entry.verdict?.loopback === true);
+  const bad = running
+    .filter((container) => !frontedBySidecar(container))
+    .map((container) => ({ container, verdict: verdictFor(listen, container) }))
+    .filter((entry) => entry.verdict?.loopback === true);
   if (bad.length === 0) return;
   const hows = [...new Set(bad.map((entry) => (entry.verdict as { how: string }).how))];
   const workloads = [...new Set(bad.map((entry) => entry.container.workloadName))];
@@ -81,6 +84,18 @@ function judge(listen: Listen, running: readonly LinkedContainer[], report: Repo
     message: `${what}${port} ${hows.join('; ')} in ${listWorkloads(workloads)}: ${consequence}.`,
     ...(workloads.length === 1 ? { workload: workloads[0]! } : {}),
   });
+}
+
+/**
+ * The container declares no port and no probe, while another container of its pod does: a proxy
+ * sidecar (oauth2-proxy, envoy) takes the probes and the Service's traffic and reaches the app on
+ * 127.0.0.1, where binding loopback is right.
+ */
+function frontedBySidecar(container: LinkedContainer): boolean {
+  if (declaredPorts(container.ref.container).size > 0) return false;
+  // The container's path ends `…, 'containers', index`: its list is the path without the index.
+  const siblings = valueAt(container.ref.resource.object, container.ref.path.slice(0, -1));
+  return Array.isArray(siblings) && siblings.some((sibling) => sibling !== container.ref.container && isRecord(sibling) && declaredPorts(sibling).size > 0);
 }
 
 /** Whether the listen binds loopback in `container` (or, with no container, as the code stands). */
