@@ -375,6 +375,25 @@ describe('handlers across files', () => {
     expect(labels(binding(app, 'src/cache.ts', 'plugins'))).toEqual(['write src/cache.ts:6 runtime']);
   });
 
+  it('seeds through an anonymous default export at start-up, whatever an uncalled exported helper does, and runs a returned handler at runtime (juice-shop)', () => {
+    const { app } = model({
+      'src/datacache.ts': 'export const users = {};\nexport const minted = new Set();\n',
+      'src/seed.ts': "import { users } from './datacache';\nexport default async () => { users['admin'] = {}; };\n",
+      'src/nft.ts': "import { minted } from './datacache';\nexport function verify() {\n  return (req: any, res: any) => { minted.delete(req.body.address); res.end(); };\n}\n",
+      'src/server.ts': [
+        "import seed from './seed';",
+        "import { verify } from './nft';",
+        'function configure(app: any) { app.post("/verify", verify()); }',
+        'export async function start(app: any) { await seed(); configure(app); }',
+        '// Called by the tests only: no scanned file calls it.',
+        'export async function createApp(app: any) { await seed(); configure(app); }',
+      ].join('\n'),
+      'src/main.ts': "import { start } from './server';\nstart({});\n",
+    });
+    expect(labels(binding(app, 'src/datacache.ts', 'users'))).toEqual(['write src/seed.ts:2 init']);
+    expect(labels(binding(app, 'src/datacache.ts', 'minted'))).toEqual(['write src/nft.ts:3 runtime']);
+  });
+
   it('names BullMQ workers by a queue constant of the same file or another file', () => {
     const { app } = model({
       'src/queue.ts': "export const IMPORT_QUEUE = 'csv-import';\nconst LOCAL = 'local';\nexport { LOCAL as OTHER };\n",

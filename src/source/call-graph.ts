@@ -66,9 +66,13 @@ function resolveFunction(fn: FunctionInfo): Resolution {
   let allInit = fn.calls.length > 0 && !fn.escapes && fn.handlerLabels.length === 0 && (!fn.exported || fn.usedFromOtherFiles === true);
   // Functions that run at runtime anyway still name the handlers seen calling them.
   const refs: HandlerRef[] = fn.handlerLabels.map((name) => ({ name }));
+  // With a start-up caller known, an exported function nothing scanned calls (a test helper such as
+  // juice-shop's `createApp`, which seeds like `start()` does) does not make this one runtime.
+  const startUpCaller = fn.calls.some((call) => (call.deferred === undefined ? call.time === 'init' : !isUncalledExport(call.deferred) && resolveFunction(call.deferred) === INIT));
   for (const call of fn.calls) {
     let callerRefs: readonly HandlerRef[] | undefined;
     if (call.deferred !== undefined) {
+      if (startUpCaller && isUncalledExport(call.deferred)) continue;
       const caller = resolveFunction(call.deferred);
       if (caller === IN_CYCLE) continue;
       if (caller.time !== 'init') allInit = false;
@@ -87,6 +91,11 @@ function resolveFunction(fn: FunctionInfo): Resolution {
   fn.resolving = false;
   fn.resolved = resolved;
   return resolved;
+}
+
+/** Exported, and nothing scanned calls, registers or passes it: its callers are outside what was scanned. */
+function isUncalledExport(fn: FunctionInfo): boolean {
+  return fn.exported && fn.usedFromOtherFiles !== true && fn.calls.length === 0 && fn.handlerLabels.length === 0 && !fn.escapes;
 }
 
 function through(ref: HandlerRef, fn: string): HandlerRef {

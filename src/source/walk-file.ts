@@ -200,6 +200,8 @@ class FileWalker {
   private readonly crossFileCalls: CrossFileCall[] = [];
   private readonly functions: FunctionInfo[] = [];
   private readonly functionExports = new Map<string, FunctionInfo>();
+  /** Anonymous functions exported as the module's value (`export default () => …`), by node. */
+  private readonly exportedFunctionNodes = new Map<ts.Node, FunctionInfo>();
   private readonly stringExports = new Map<string, string>();
   private readonly uploads = new Map<ModuleBinding, UploadSite>();
   private readonly crossFileUploadRoutes: CrossFileUploadRoute[] = [];
@@ -472,7 +474,12 @@ class FileWalker {
       const entry = this.scopes.moduleEntry(fn.name.text);
       if (entry?.kind === 'function') return { time: 'init', deferred: entry.fn };
     }
+    const exported = this.exportedFunctionNodes.get(fn);
+    if (exported !== undefined) return { time: 'init', deferred: exported };
     if ((fn.kind === K.ArrowFunction || fn.kind === K.FunctionExpression) && isImmediatelyInvoked(fn)) return this.context;
+    // `export function verify() { return (req, res) => … }`: the returned function runs whenever its
+    // caller calls it (a route), not when the factory runs, even if that is at start-up.
+    if ((fn.kind === K.ArrowFunction || fn.kind === K.FunctionExpression) && isReturned(fn)) return RUNTIME;
     return this.nestedContext();
   }
 
@@ -1576,6 +1583,12 @@ class FileWalker {
           if (moduleLevel && value.kind === K.Identifier) {
             this.localExports.push({ local: (value as ts.Identifier).text, as: node.isExportEquals === true ? 'module.exports' : 'default' });
           }
+          // `export default async () => { … }`: a module-level function whose callers are its importers.
+          if (moduleLevel && isFunctionLike(value)) {
+            const fn = this.newFunction('default', true);
+            this.functionExports.set(node.isExportEquals === true ? 'module.exports' : 'default', fn);
+            this.exportedFunctionNodes.set(value, fn);
+          }
           break;
         }
         default:
@@ -1910,6 +1923,14 @@ function everyUseFallsBack(name: string, after: number, text: string): boolean {
     const preceding = rest.slice(Math.max(0, use.index - 6), use.index);
     return /^\s*(?:\?\?|\|\||&&|\?(?!\.)|[!=]==?)/.test(following) || /(?:!|if\s*\()\s*$/.test(preceding);
   });
+}
+
+/** `return (req, res) => …` or `() => (req, res) => …`: the function is its enclosing function's result. */
+function isReturned(fn: ts.Node): boolean {
+  const outer = climbWrappers(fn);
+  const parent = outer.parent;
+  if (parent === undefined) return false;
+  return parent.kind === K.ReturnStatement || (parent.kind === K.ArrowFunction && (parent as ts.ArrowFunction).body === outer);
 }
 
 /**
