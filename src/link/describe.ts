@@ -2,6 +2,7 @@
 import type { EnvRead, EnvSchema, EnvSchemaKey, EnvSchemaParse, SourceFileFacts } from '../source/app-model.js';
 import type { Report, ReportInput } from '../rule.js';
 import type { EnvOrigin, LinkedContainer, LinkModel, UnknownEnvSource } from './link-model.js';
+import { joinWords } from '../prose.js';
 
 /** "ConfigMap `api-config`", "`env` of the container", "Dockerfile `ENV`". */
 export function describeOrigin(origin: EnvOrigin): string {
@@ -56,7 +57,7 @@ export function envReadsOf(container: LinkedContainer, files: readonly SourceFil
 /** "Deployment/api", "Deployment/api and Deployment/worker". */
 export function listWorkloads(names: readonly string[]): string {
   const unique = [...new Set(names)].sort();
-  return unique.length <= 1 ? (unique[0] ?? '') : `${unique.slice(0, -1).join(', ')} and ${unique.at(-1)}`;
+  return joinWords(unique);
 }
 
 /**

@@ -5,6 +5,7 @@ import { mergeKeyValue } from '../manifests/origin-map.js';
 import { isRecord, valueAt } from '../manifests/plain-data.js';
 import { podSpecs, workloadName } from '../manifests/pod-templates.js';
 import { defineManifestRule } from '../rule.js';
+import { joinWords } from '../prose.js';
 
 type Entry = Record<string, unknown>;
 
@@ -165,10 +166,6 @@ function leftoversOf(patch: AppliedMergePatch, before: readonly Entry[], podPath
   return found.filter((item): item is Leftover => item !== undefined);
 }
 
-function listing(items: readonly string[]): string {
-  return items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
-}
-
 export default defineManifestRule({
   id: 'kustomize-merge',
   category: 'kustomize-merge',
@@ -198,7 +195,7 @@ export default defineManifestRule({
         const lists = [...new Set(leftovers.map((item) => `\`${item.field}\``))];
         report({
           location,
-          message: `${workloadName(resource)}: strategic merge kept ${listing(survivors)} from the base, because this patch lists ${listing(lists)} without \`$patch: replace\`; add \`- $patch: replace\` to ${lists.length === 1 ? 'the list' : 'each list'}, or name the entries to keep`,
+          message: `${workloadName(resource)}: strategic merge kept ${joinWords(survivors)} from the base, because this patch lists ${joinWords(lists)} without \`$patch: replace\`; add \`- $patch: replace\` to ${lists.length === 1 ? 'the list' : 'each list'}, or name the entries to keep`,
           workload: workloadName(resource),
           related,
         });

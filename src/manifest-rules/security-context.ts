@@ -5,16 +5,13 @@ import { isRecord, valueAt } from '../manifests/plain-data.js';
 import { storeContainers } from '../manifests/stateful-stores.js';
 import { mountCovers, storeDataPaths } from '../manifests/store-data-paths.js';
 import { defineManifestRule } from '../rule.js';
+import { joinWords } from '../prose.js';
 
 const HOST_NAMESPACES = [
   ['hostNetwork', 'network'],
   ['hostPID', 'PID'],
   ['hostIPC', 'IPC'],
 ] as const;
-
-function join(items: readonly string[]): string {
-  return items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
-}
 
 function securityContext(of: Record<string, unknown>): Record<string, unknown> {
   return isRecord(of.securityContext) ? of.securityContext : {};
@@ -115,7 +112,7 @@ export default defineManifestRule({
       if (namespaces.length === 0 && hostPaths.length === 0) continue;
       const parts: string[] = [];
       if (namespaces.length > 0) {
-        parts.push(`shares the node's ${join(namespaces.map(([, label]) => label))} namespace${namespaces.length > 1 ? 's' : ''} (${namespaces.map(([field]) => `\`${field}: true\``).join(', ')})`);
+        parts.push(`shares the node's ${joinWords(namespaces.map(([, label]) => label))} namespace${namespaces.length > 1 ? 's' : ''} (${namespaces.map(([field]) => `\`${field}: true\``).join(', ')})`);
       }
       if (hostPaths.length > 0) parts.push(`mounts node directories: ${hostPaths.map(describeVolume).join(', ')}`);
       const first = namespaces[0];

@@ -10,6 +10,7 @@ import { handlerText } from '../source/call-graph.js';
 import type { AppModel, EmitterCall, ModuleBinding, Site, SourceFileFacts } from '../source/app-model.js';
 import type { LinkModel } from '../link/link-model.js';
 import { resolveRelativeSpecifier } from '../source/module-specifiers.js';
+import { joinWords } from '../prose.js';
 
 const LISTEN_METHODS = new Set(['on', 'once', 'addListener', 'prependListener', 'prependOnceListener']);
 /** Where graphql-subscriptions' PubSub is exported from (apollo-server 2 and 3 re-export it). */
@@ -121,7 +122,7 @@ function handlers(list: readonly Site[]): string {
   const names = [...new Set(list.map((site) => handlerText(site)).filter((text): text is string => text !== undefined))];
   if (names.length === 0) return '';
   const quoted = names.map((name) => `\`${name}\``);
-  return `in ${quoted.length === 1 ? quoted[0] : `${quoted.slice(0, -1).join(', ')} and ${quoted[quoted.length - 1]}`}`;
+  return `in ${joinWords(quoted)}`;
 }
 
 function sites(list: readonly Site[], verb: string): RelatedLocation[] {

@@ -7,6 +7,7 @@ import { describeOrigin, originValue } from '../link/describe.js';
 import type { LinkModel } from '../link/link-model.js';
 import { defineSourceRule } from '../rule.js';
 import type { FsCall, LibraryCall } from '../source/app-model.js';
+import { joinWords } from '../prose.js';
 
 /** Standard output and error as pino/sonic-boom destinations: `1`, `2`, `/dev/stdout`. */
 const STANDARD_STREAMS = /^(?:1|2|\/dev\/std(?:out|err)|\/proc\/self\/fd\/[12])$/;
@@ -146,7 +147,7 @@ export default defineSourceRule({
         if (call.branch !== undefined && call.branch.env.length > 0) {
           const { branch } = call;
           const names = branch.env.map((name) => `\`${name}\``);
-          const variables = names.length === 1 ? names[0]! : `${names.slice(0, -1).join(', ')} and ${names.at(-1)!}`;
+          const variables = joinWords(names);
           const pods = podsOnSwitch(file.path, branch.env, links);
           switched = ` It is the branch taken when \`${branch.condition}\` (line ${branch.line}) is ${branch.taken}, which reads ${variables}${pods === undefined ? '' : `: ${pods}`}.`;
         }

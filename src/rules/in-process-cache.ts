@@ -18,6 +18,7 @@ import { defineSourceRule } from '../rule.js';
 import type { LibraryCall, ModuleBinding, ReadSite, Site, SourceFileFacts } from '../source/app-model.js';
 import { handlerText } from '../source/call-graph.js';
 import { isBroadcast, servesOnePod } from '../source/handler-kinds.js';
+import { joinWords } from '../prose.js';
 
 /** Calls that drop entries: node-cache `del`/`flushAll`, lru-cache `delete`/`clear`, cache-manager `del`/`reset`/`clear`. */
 const INVALIDATING = new Set(['del', 'mdel', 'delete', 'clear', 'flushAll', 'reset', 'purgeStale']);
@@ -182,7 +183,7 @@ function grade(
     return {
       severity: 'P1',
       message:
-        `${name} is invalidated by ${join(calls)}, which run${byRequests.length === 1 ? 's' : ''} in one pod only: the other replicas keep their copy and serve the old entry until its TTL runs out${suffix} ` +
+        `${name} is invalidated by ${joinWords(calls)}, which run${byRequests.length === 1 ? 's' : ''} in one pod only: the other replicas keep their copy and serve the old entry until its TTL runs out${suffix} ` +
         '(P1: a write is not seen by every replica).',
       related: byRequests.map(({ site, method }) => ({ file: site.file, line: site.line, message: `${callText(method)} in ${handlerText(site)!}` })),
     };
@@ -204,10 +205,6 @@ function grade(
 interface Invalidation {
   site: Site;
   method: string;
-}
-
-function join(items: readonly string[]): string {
-  return items.length <= 1 ? (items[0] ?? '') : `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`;
 }
 
 /** `productCache` → `product`, `cache`; `COMPILED_TEMPLATES` → `compiled`, `templates`. */

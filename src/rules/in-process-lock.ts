@@ -14,6 +14,7 @@ import { scaledOut } from '../link/describe.js';
 import { defineSourceRule } from '../rule.js';
 import type { LibraryCall, Site, SourceFileFacts } from '../source/app-model.js';
 import { handlerText } from '../source/call-graph.js';
+import { joinWords } from '../prose.js';
 
 /** The methods that run a critical section: async-mutex `runExclusive`/`acquire`, async-lock `acquire`. */
 const CRITICAL_SECTION = new Set(['runExclusive', 'acquire']);
@@ -93,8 +94,7 @@ function places(sites: readonly Site[], file: SourceFileFacts): string {
     const handler = handlerText(site);
     names.add(handler === undefined ? `runtime code (${site.file === file.path ? '' : `${site.file}, `}line ${site.line})` : `\`${handler}\``);
   }
-  const list = [...names].sort();
-  return list.length <= 1 ? (list[0] ?? '') : `${list.slice(0, -1).join(', ')} and ${list.at(-1)}`;
+  return joinWords([...names].sort());
 }
 
 function related(sites: readonly Site[], verb: string): RelatedLocation[] {

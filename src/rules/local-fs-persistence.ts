@@ -7,6 +7,7 @@ import { defineSourceRule } from '../rule.js';
 import { handlerText } from '../source/call-graph.js';
 import type { FsCall, PathInfo } from '../source/app-model.js';
 import { directoryKey, sameDirectory } from '../source/directory-keys.js';
+import { joinWords } from '../prose.js';
 
 interface Group {
   key: string;
@@ -205,7 +206,5 @@ function unique(names: string[]): string[] {
 }
 
 function list(names: string[]): string {
-  const quoted = names.map((name) => (name.endsWith(' code') ? name : `\`${name}\``));
-  if (quoted.length <= 1) return quoted.join('');
-  return `${quoted.slice(0, -1).join(', ')} and ${quoted[quoted.length - 1]}`;
+  return joinWords(names.map((name) => (name.endsWith(' code') ? name : `\`${name}\``)));
 }

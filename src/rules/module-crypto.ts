@@ -4,6 +4,7 @@
 import type { Level, RelatedLocation, Span } from '../findings.js';
 import { defineSourceRule, type Report } from '../rule.js';
 import type { GeneratedKey, KeyPurpose, KeySink, ModuleBinding } from '../source/app-model.js';
+import { joinWords } from '../prose.js';
 
 const CONSEQUENCE: Readonly<Record<KeyPurpose, string>> = {
   token: 'a token signed by one pod fails verification on another, and every restart invalidates all tokens issued',
@@ -32,7 +33,7 @@ function pathMatches(sink: KeySink, key: GeneratedKey): boolean {
 /** "`jwt.sign` (src/auth.ts:12) and `jwt.verify` (src/auth.ts:20)". */
 function describeUses(uses: readonly KeySink[]): string {
   const names = [...new Set(uses.map((use) => `\`${use.api.replace(/`/g, '')}\``))];
-  return names.length <= 1 ? (names[0] ?? '') : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`;
+  return joinWords(names);
 }
 
 function consequences(uses: readonly KeySink[]): string {

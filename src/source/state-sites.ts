@@ -5,6 +5,7 @@
 import type { Level, RelatedLocation } from '../findings.js';
 import { handlerText } from './call-graph.js';
 import type { MutationSite, Site, SourceFileFacts } from './app-model.js';
+import { joinWords } from '../prose.js';
 
 /** A cache is refilled from its source of truth; replicas diverging costs freshness, not data. */
 const CACHE_WORD = /^(cache|cached|memo|memoized|lru)$/;
@@ -46,7 +47,7 @@ export function handlerNames(sites: readonly Site[], file: SourceFileFacts, name
     unlabelled.set(site.file, lines);
   }
   for (const [path, lines] of unlabelled) {
-    const where = lines.length === 1 ? `line ${lines[0]}` : `lines ${capped(lines.map(String), MAX_LINES)}`;
+    const where = lines.length === 1 ? `line ${lines[0]}` : `lines ${joinWords(lines.map(String), MAX_LINES)}`;
     names.set(path === file.path ? `runtime code (${where})` : `runtime code (${path}, ${where})`, new Set());
   }
   return names;
@@ -116,18 +117,13 @@ function merge(first: Handlers, second: Handlers): Handlers {
  * handler goes through the same ones they are said once, after the list.
  */
 export function list(handlers: Handlers): string {
-  const entries = [...handlers].map(([name, via]) => ({ name: name.startsWith('runtime code') ? name : `\`${name}\``, via: via.size === 0 ? '' : ` (via ${capped([...via].sort().map((fn) => `\`${fn}\``), MAX_VIA)})` }));
+  const entries = [...handlers].map(([name, via]) => ({ name: name.startsWith('runtime code') ? name : `\`${name}\``, via: via.size === 0 ? '' : ` (via ${joinWords([...via].sort().map((fn) => `\`${fn}\``), MAX_VIA)})` }));
   const shared = entries.length > 1 && entries.every((entry) => entry.via !== '' && entry.via === entries[0]!.via);
-  if (shared) return `${capped(entries.map((entry) => entry.name), MAX_HANDLERS)}${entries[0]!.via}`;
-  return capped(entries.map((entry) => `${entry.name}${entry.via}`), MAX_HANDLERS);
+  if (shared) return `${joinWords(entries.map((entry) => entry.name), MAX_HANDLERS)}${entries[0]!.via}`;
+  return joinWords(entries.map((entry) => `${entry.name}${entry.via}`), MAX_HANDLERS);
 }
 
-/** `a, b and c`, or `a, b, c and 7 more` past `max` items. */
-function capped(items: string[], max: number): string {
-  if (items.length > max) return `${items.slice(0, max).join(', ')} and ${items.length - max} more`;
-  if (items.length <= 1) return items.join('');
-  return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
-}
+
 
 export function related(writes: readonly Site[], reads: readonly Site[], nameSite?: SiteNamer): RelatedLocation[] {
   const locations: RelatedLocation[] = [];
