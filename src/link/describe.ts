@@ -60,6 +60,11 @@ export function listWorkloads(names: readonly string[]): string {
   return joinWords(unique);
 }
 
+/** The app containers (init containers aside), in every manifest set, whose entry reaches `file`. */
+export function containersRunning(file: string, links: LinkModel): LinkedContainer[] {
+  return links.sets.flatMap(({ containers }) => containers.filter((container) => !container.init && container.files.has(file)));
+}
+
 /**
  * "Deployment/api runs 3 replicas in overlay `prod`": where the code of `file` runs scaled out,
  * for messages about state each process keeps to itself. Undefined when it runs nowhere scaled.

@@ -3,7 +3,7 @@
 // `logs/` folder (morgan's `stream: fs.createWriteStream('access.log')` among them). P1 when the
 // file is where the logs go; P2 when the same logger also writes to stdout. A sink switched by a
 // condition on the environment names the variable and says whether the pods set it.
-import { describeOrigin, originValue } from '../link/describe.js';
+import { containersRunning, describeOrigin, originValue } from '../link/describe.js';
 import type { LinkModel } from '../link/link-model.js';
 import { defineSourceRule } from '../rule.js';
 import type { FsCall, LibraryCall } from '../source/app-model.js';
@@ -100,17 +100,14 @@ function alternatives(a: LibraryCall, b: LibraryCall): boolean {
  */
 function podsOnSwitch(file: string, variables: readonly string[], links: LinkModel): string | undefined {
   const byWorkload = new Map<string, Set<string>>();
-  for (const { containers } of links.sets) {
-    for (const container of containers) {
-      if (container.init || !container.files.has(file)) continue;
-      const given = byWorkload.get(container.workloadName) ?? new Set<string>();
-      for (const name of variables) {
-        const provided = container.env.get(name);
-        const value = provided === undefined ? undefined : originValue(provided.origin);
-        given.add(provided === undefined ? `does not set \`${name}\`` : value === undefined ? `sets \`${name}\` (${describeOrigin(provided.origin)})` : `sets \`${name}=${value}\``);
-      }
-      byWorkload.set(container.workloadName, given);
+  for (const container of containersRunning(file, links)) {
+    const given = byWorkload.get(container.workloadName) ?? new Set<string>();
+    for (const name of variables) {
+      const provided = container.env.get(name);
+      const value = provided === undefined ? undefined : originValue(provided.origin);
+      given.add(provided === undefined ? `does not set \`${name}\`` : value === undefined ? `sets \`${name}\` (${describeOrigin(provided.origin)})` : `sets \`${name}=${value}\``);
     }
+    byWorkload.set(container.workloadName, given);
   }
   if (byWorkload.size === 0) return undefined;
   // Workloads that give the same answer are named together: `Deployment/api, Deployment/cron and 6 more do not set …`.

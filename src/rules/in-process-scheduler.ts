@@ -1,7 +1,7 @@
 // Schedulers that fire inside every process that loads them: node-cron, cron's CronJob,
 // node-schedule, toad-scheduler. Scaled to N replicas, each job runs N times at once; restarted
 // or rolled out, a run in flight is cut off and a run due meanwhile is skipped.
-import { scaledOut } from '../link/describe.js';
+import { containersRunning, scaledOut } from '../link/describe.js';
 import type { LinkModel } from '../link/link-model.js';
 import type { Resource } from '../manifests/cluster-model.js';
 import { valueAt } from '../manifests/plain-data.js';
@@ -70,9 +70,5 @@ function isDistributed(call: LibraryCall): boolean {
 
 /** The workloads (any manifest set) whose containers run `file`. */
 function runningWorkloads(file: string, links: LinkModel): Resource[] {
-  const workloads = new Set<Resource>();
-  for (const { containers } of links.sets) {
-    for (const container of containers) if (!container.init && container.files.has(file)) workloads.add(container.workload);
-  }
-  return [...workloads];
+  return [...new Set(containersRunning(file, links).map((container) => container.workload))];
 }

@@ -4,7 +4,7 @@
 // `ServerOptions.address`: "If not configured, defaults to host if present"). In a pod the kubelet's
 // probes and the Service's traffic arrive on the pod IP, never on 127.0.0.1.
 import type { Level, Span } from '../findings.js';
-import { describeOrigin, listWorkloads, originValue } from '../link/describe.js';
+import { containersRunning, describeOrigin, listWorkloads, originValue } from '../link/describe.js';
 import type { LinkedContainer, LinkModel } from '../link/link-model.js';
 import { isRecord, valueAt } from '../manifests/plain-data.js';
 import { defineSourceRule, type Report } from '../rule.js';
@@ -29,7 +29,7 @@ export default defineSourceRule({
   },
   check({ app, links, report }) {
     for (const facts of app.files) {
-      const running = containersRunning(facts.path, links);
+      const running = runningOrUnreached(facts.path, links);
       // The manifests run other files of this package, not this one (a dev server, a local tool).
       if (running === undefined) continue;
       for (const listen of facts.listens) {
@@ -134,17 +134,12 @@ function verdictFor(listen: Listen, container: LinkedContainer | undefined): Ver
  * The linked containers that run `file`; empty when no manifest runs its package (judged as the
  * code stands), undefined when the manifests run the package but not this file.
  */
-function containersRunning(file: string, links: LinkModel): LinkedContainer[] | undefined {
-  const running: LinkedContainer[] = [];
-  let packageLinked = false;
-  for (const { containers } of links.sets) {
-    for (const container of containers) {
-      if (container.init || container.package === undefined) continue;
-      if (container.files.has(file)) running.push(container);
-      else if (file.startsWith(container.package.dir === '.' ? '' : `${container.package.dir}/`)) packageLinked = true;
-    }
-  }
-  return running.length === 0 && packageLinked ? undefined : running;
+function runningOrUnreached(file: string, links: LinkModel): LinkedContainer[] | undefined {
+  const running = containersRunning(file, links);
+  if (running.length > 0) return running;
+  const packageLinked = links.sets.some(({ containers }) =>
+    containers.some((container) => !container.init && container.package !== undefined && (container.package.dir === '.' || file.startsWith(`${container.package.dir}/`))));
+  return packageLinked ? undefined : running;
 }
 
 /**

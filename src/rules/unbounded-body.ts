@@ -3,6 +3,7 @@
 // requests exceed the container's memory limit and the kernel OOM-kills the pod, with every
 // request it was serving.
 import { defineSourceRule } from '../rule.js';
+import { containersRunning } from '../link/describe.js';
 import type { LinkModel } from '../link/link-model.js';
 import type { LibraryCall, SourceFileFacts } from '../source/app-model.js';
 
@@ -121,19 +122,16 @@ function humanSize(bytes: number): string {
 /** "; Deployment/api limits the container to `512Mi`", or that no limit is set, for each workload running the file. */
 function memoryLimits(file: string, links: LinkModel, bytes: number | undefined): string {
   const texts: string[] = [];
-  for (const { containers } of links.sets) {
-    for (const container of containers) {
-      if (container.init || !container.files.has(file)) continue;
-      const resources = container.ref.container.resources as { limits?: { memory?: unknown } } | undefined;
-      const limit = resources?.limits?.memory;
-      if (typeof limit !== 'string' && typeof limit !== 'number') {
-        texts.push(`${container.workloadName} sets no memory limit, so the pod grows until the node runs short and evicts it`);
-        continue;
-      }
-      const limitBytes = quantityBytes(String(limit));
-      const single = bytes !== undefined && limitBytes !== undefined && bytes >= limitBytes ? ': one such request is already more than that' : '';
-      texts.push(`${container.workloadName} limits the container to \`${limit}\`${single}`);
+  for (const container of containersRunning(file, links)) {
+    const resources = container.ref.container.resources as { limits?: { memory?: unknown } } | undefined;
+    const limit = resources?.limits?.memory;
+    if (typeof limit !== 'string' && typeof limit !== 'number') {
+      texts.push(`${container.workloadName} sets no memory limit, so the pod grows until the node runs short and evicts it`);
+      continue;
     }
+    const limitBytes = quantityBytes(String(limit));
+    const single = bytes !== undefined && limitBytes !== undefined && bytes >= limitBytes ? ': one such request is already more than that' : '';
+    texts.push(`${container.workloadName} limits the container to \`${limit}\`${single}`);
   }
   const unique = [...new Set(texts)];
   return unique.length === 0 ? '' : ` (${unique.join('; ')})`;
